@@ -1,0 +1,84 @@
+"""Builders with defaults for tests: override what the test is about, nothing else."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from planner.model import (
+    Escort,
+    HaversineTravel,
+    Location,
+    LocationKind,
+    Request,
+    Scenario,
+    StopWindow,
+    Vehicle,
+)
+
+DAY = dt.date(2026, 11, 24)  # a Tuesday
+H = 3600
+
+
+def request_body(**overrides: Any) -> dict[str, Any]:
+    """A valid API submission for ABH Essen (ABH-05113) to Düsseldorf airport on 25.11.2026."""
+    body: dict[str, Any] = {
+        "persons": [{"case_ref": "E-2026-0001", "nationality": "ALB", "gender": "m"}],
+        "pickup": {
+            "location": "ABH-05113",
+            "earliest": "2026-11-25T06:00:00+01:00",
+            "latest": "2026-11-25T07:00:00+01:00",
+            "service_min": 20,
+        },
+        "dropoff": {
+            "location": "AP-DUS",
+            "earliest": "2026-11-25T07:00:00+01:00",
+            "latest": "2026-11-25T09:00:00+01:00",
+            "service_min": 30,
+        },
+        "priority": 5,
+    }
+    body.update(overrides)
+    return body
+
+
+def location(loc_id: str, lat: float, lon: float, kind: LocationKind = LocationKind.OTHER) -> Location:
+    return Location(loc_id, loc_id, lat, lon, kind)
+
+
+def tiny_scenario(**overrides: Any) -> Scenario:
+    """One ZAB (Essen), one vehicle, two escorts, one request from Essen to DUS."""
+    fields: dict[str, Any] = dict(
+        date=DAY,
+        timezone="Europe/Berlin",
+        cross_zab=False,
+        travel=HaversineTravel(1.3, 70),
+        locations=(
+            location("ZAB-E", 51.45657, 7.01228, LocationKind.ZAB),
+            location("ABH-05113", 51.45657, 7.01228, LocationKind.ABH),
+            location("AP-DUS", 51.2895, 6.76678, LocationKind.AIRPORT),
+        ),
+        vehicles=(Vehicle("E-V1", "ZAB-E", "ZAB-E", 9, False, 4 * H, 23 * H),),
+        escorts=(
+            Escort("E-E01", "ZAB-E", "f", ("medical",), 5 * H, 15 * H),
+            Escort("E-E02", "ZAB-E", "m", (), 5 * H, 15 * H),
+        ),
+        requests=(
+            Request(
+                id="R-1",
+                zab="ZAB-E",
+                abh="ABH-05113",
+                persons=1,
+                escorts_required=2,
+                requires_female_escort=False,
+                requires_medical_escort=False,
+                wheelchair=False,
+                priority=5,
+                max_ride_min=120,
+                pickup=StopWindow("ABH-05113", 6 * H, 7 * H, 20),
+                dropoff=StopWindow("AP-DUS", 7 * H, 9 * H, 30),
+            ),
+        ),
+    )
+    fields.update(overrides)
+    return Scenario(**fields)
