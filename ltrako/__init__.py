@@ -1,0 +1,1 @@
+"""ltrako: transport coordination domain, persistence and workflows (LTraKo digital)."""

@@ -1,0 +1,41 @@
+"""Writing the audit trail. Events hold ids and roles only, never personal data."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from ltrako.db import after_rollback
+from ltrako.models import AuditAction, AuditEvent, AuditOutcome
+from ltrako.security import Principal
+
+
+def record(
+    session: Session,
+    principal: Principal,
+    *,
+    action: AuditAction,
+    entity: str,
+    entity_id: str,
+    outcome: AuditOutcome = AuditOutcome.OK,
+    context: str | None = None,
+) -> None:
+    """Add one audit event to the caller's unit of work.
+
+    A refused access is recorded even though the unit of work then fails: the event is
+    written again after the rollback (see `ltrako.db.transaction`).
+    """
+
+    def event() -> AuditEvent:
+        return AuditEvent(
+            actor=principal.subject,
+            role=principal.role.value,
+            action=action,
+            outcome=outcome,
+            entity=entity,
+            entity_id=entity_id,
+            context=context,
+        )
+
+    session.add(event())
+    if outcome is AuditOutcome.DENIED:
+        after_rollback(session, lambda fresh: fresh.add(event()))

@@ -1,0 +1,204 @@
+"""The `ltrako` command line. Each command is one unit of work on the configured database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ltrako.config import Settings
+from ltrako.convert import export_scenario, import_scenario
+from ltrako.db import downgrade, transaction, upgrade
+from ltrako.demo import load_demo_day
+from ltrako.errors import InvalidInput, LtrakoError
+from ltrako.models import Abh, Zab
+from ltrako.runtime import Runtime, open_runtime
+from ltrako.security import SYSTEM, Role, TokenError, local_issuer
+from ltrako.seed import load_reference
+from planner.check import ScenarioError
+from planner.io import FormatError, dump_json, load_scenario, write_scenario
+
+app = typer.Typer(
+    help="ltrako: Transport- und Flugkoordination der Rückführung in NRW (LTraKo digital).",
+    no_args_is_help=True,
+)
+db_app = typer.Typer(help="Datenbank-Migrationen.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _runtime() -> Runtime:
+    return open_runtime(Settings())
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"Fehler: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _next_working_day() -> dt.date:
+    day = dt.date.today() + dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
+DateOption = Annotated[
+    dt.datetime | None, typer.Option("--date", formats=["%Y-%m-%d"], help="Tag (JJJJ-MM-TT).")
+]
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Migrate the database to the newest (or the given) revision."""
+    rt = _runtime()
+    upgrade(rt.engine, revision)
+    typer.echo(f"Datenbank auf Stand {revision}: {rt.engine.url.render_as_string(hide_password=True)}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Migrate the database back to `revision` (``base`` = empty)."""
+    downgrade(_runtime().engine, revision)
+
+
+@app.command()
+def seed(fleet: bool = typer.Option(True, help="Demo-Fuhrpark und -Personal mitladen.")) -> None:
+    """Load the reference data (ZABs, ABHs, places, airports) and the demo fleet."""
+    rt = _runtime()
+    upgrade(rt.engine)
+    with transaction(rt.sessions) as session:
+        summary = load_reference(session, with_fleet=fleet)
+    typer.echo(
+        f"{summary.zabs} ZAB, {summary.abhs} ABH, {summary.locations} Orte, "
+        f"{summary.vehicles} Fahrzeuge, {summary.escorts} Begleitkräfte geladen."
+    )
+
+
+@app.command()
+def demo(
+    date: DateOption = None,
+    requests: int = typer.Option(40, min=1, help="Anzahl der Transportaufträge."),
+) -> None:
+    """Load NRW reference data and a realistic demo day, then summarise it (main job)."""
+    rt = _runtime()
+    day = date.date() if date else _next_working_day()
+    upgrade(rt.engine)
+    with transaction(rt.sessions) as session:
+        summary = load_demo_day(
+            session, day=day, requests=requests, travel=rt.travel, timezone=rt.settings.timezone, actor=SYSTEM
+        )
+    scenario = summary.day.scenario
+    purposes = Counter(d.purpose for d in summary.day.details.values())
+    by_zab = Counter(r.zab for r in scenario.requests)
+    typer.echo(
+        f"ltrako Demo – Planungstag {day:%d.%m.%Y} ({rt.engine.url.render_as_string(hide_password=True)})"
+    )
+    typer.echo(
+        f"  Stammdaten: {summary.seed.zabs} ZAB, {summary.seed.abhs} ABH, {summary.seed.locations} Orte"
+    )
+    typer.echo(
+        f"  Fuhrpark: {len(scenario.vehicles)} Fahrzeuge, {len(scenario.escorts)} Begleitkräfte im Dienst"
+    )
+    typer.echo(
+        f"  Aufträge: {len(scenario.requests)} ({', '.join(f'{k} {v}' for k, v in sorted(purposes.items()))})"
+    )
+    typer.echo(f"  je ZAB: {', '.join(f'{k} {v}' for k, v in sorted(by_zab.items()))}")
+    typer.echo(f"  Personen neu: {summary.persons}, Flüge neu: {summary.flights}")
+    typer.echo(
+        "  Planung: der Planer (planner/) ist noch nicht gebaut; der Tag ist als Szenario exportierbar:"
+    )
+    typer.echo(f"    ltrako export-scenario --date {day} --out tag.json")
+    typer.echo("  API: ltrako serve  →  http://127.0.0.1:8000/docs  (Token: ltrako token zab --zab ZAB-E)")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Adresse."),
+    port: int = typer.Option(8000, help="Port."),
+    workers: int = typer.Option(1, help="Worker-Prozesse."),
+) -> None:
+    """Run the HTTP API (OpenAPI at /docs)."""
+    import uvicorn
+
+    upgrade(_runtime().engine)
+    # Imported by name: the web layer sits above ltrako and is loaded only here.
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+@app.command()
+def token(
+    role: Role = typer.Argument(..., help="Rolle: abh, zab, zfa, zrk, ministry, admin."),
+    zab: str | None = typer.Option(None, help="ZAB-Kennung (Rolle zab), z. B. ZAB-E."),
+    abh: str | None = typer.Option(None, help="ABH-Kennung (Rolle abh), z. B. ABH-05113."),
+    subject: str | None = typer.Option(None, help="Kennung der Person (Standard: zufällig)."),
+) -> None:
+    """Print a bearer token of the local issuer (demo, development, tests)."""
+    rt = _runtime()
+    with transaction(rt.sessions) as session:
+        if zab and session.get(Zab, zab) is None:
+            _fail(f"Unbekannte ZAB {zab!r}.")
+        if abh and session.get(Abh, abh) is None:
+            _fail(f"Unbekannte ABH {abh!r}.")
+    try:
+        typer.echo(local_issuer(rt.settings).issue(role, subject=subject, zab=zab, abh=abh))
+    except TokenError as exc:
+        _fail(str(exc), 2)
+
+
+@app.command("export-scenario")
+def export_scenario_cmd(
+    date: DateOption = None,
+    zab: str | None = typer.Option(None, help="Nur diese ZAB."),
+    cross_zab: bool = typer.Option(False, "--cross-zab", help="Restplatzbörse: jede ZAB darf fahren."),
+    out: Path | None = typer.Option(None, help="Datei (Standard: Standardausgabe)."),
+) -> None:
+    """Build the day's ltrako-scenario/1 from the database."""
+    if date is None:
+        _fail("--date angeben.", 2)
+    assert date is not None
+    rt = _runtime()
+    with transaction(rt.sessions) as session:
+        scenario = export_scenario(
+            session,
+            day=date.date(),
+            timezone=rt.settings.timezone,
+            travel=rt.travel,
+            zab_id=zab,
+            cross_zab=cross_zab,
+        )
+    document = write_scenario(scenario)
+    if out is None:
+        json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        dump_json(document, out)
+        typer.echo(f"{len(scenario.requests)} Aufträge, {len(scenario.vehicles)} Fahrzeuge → {out}")
+
+
+@app.command("import-scenario")
+def import_scenario_cmd(file: Path = typer.Argument(..., exists=True, dir_okay=False)) -> None:
+    """Load an ltrako-scenario/1 file into the database (needs the reference data: ltrako seed)."""
+    rt = _runtime()
+    upgrade(rt.engine)
+    try:
+        scenario = load_scenario(file)
+        with transaction(rt.sessions) as session:
+            summary = import_scenario(session, scenario=scenario, actor=SYSTEM)
+    except (FormatError, ScenarioError, InvalidInput) as exc:
+        _fail(str(exc), 2)
+    except LtrakoError as exc:
+        _fail(exc.message, 2)
+    typer.echo(
+        f"Tag {summary.day}: {summary.requests_created} Aufträge neu, "
+        f"{summary.requests_updated} aktualisiert, {summary.vehicles} Fahrzeuge, "
+        f"{summary.escorts} Begleitkräfte, {summary.locked_tours} feste Touren."
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,85 @@
+"""The status lifecycle of a transport request and its history.
+
+submitted → planned → accepted | rejected → in_pool (Restplatzbörse) → taken_over →
+completed | cancelled | self_transport (the ABH drives itself).
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from ltrako.errors import Conflict
+from ltrako.models import RequestStatus, RequestStatusChange, TransportRequest
+from ltrako.security import Principal
+
+S = RequestStatus
+TERMINAL = frozenset({S.COMPLETED, S.CANCELLED, S.SELF_TRANSPORT})
+OPEN = frozenset(set(RequestStatus) - TERMINAL)
+
+ALLOWED: dict[RequestStatus, frozenset[RequestStatus]] = {
+    S.SUBMITTED: frozenset({S.PLANNED, S.REJECTED, S.CANCELLED, S.SELF_TRANSPORT}),
+    S.PLANNED: frozenset({S.SUBMITTED, S.PLANNED, S.ACCEPTED, S.REJECTED, S.CANCELLED, S.SELF_TRANSPORT}),
+    S.ACCEPTED: frozenset({S.COMPLETED, S.CANCELLED}),
+    S.REJECTED: frozenset({S.IN_POOL, S.CANCELLED, S.SELF_TRANSPORT}),
+    S.IN_POOL: frozenset({S.TAKEN_OVER, S.CANCELLED, S.SELF_TRANSPORT}),
+    S.TAKEN_OVER: frozenset({S.COMPLETED, S.CANCELLED}),
+    S.COMPLETED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.SELF_TRANSPORT: frozenset(),
+}
+
+LABELS_DE = {
+    S.SUBMITTED: "eingereicht",
+    S.PLANNED: "eingeplant",
+    S.ACCEPTED: "angenommen",
+    S.REJECTED: "abgelehnt",
+    S.IN_POOL: "in der Restplatzbörse",
+    S.TAKEN_OVER: "übernommen",
+    S.COMPLETED: "durchgeführt",
+    S.CANCELLED: "storniert",
+    S.SELF_TRANSPORT: "Eigentransport durch die ABH",
+}
+
+
+def can_move(current: RequestStatus, target: RequestStatus) -> bool:
+    return target in ALLOWED[current]
+
+
+def record_status(
+    session: Session,
+    request: TransportRequest,
+    target: RequestStatus,
+    *,
+    actor: Principal,
+    reason_code: str | None = None,
+    reason_text: str | None = None,
+) -> None:
+    """Move `request` to `target` and write the history row; Conflict if the move is not allowed."""
+    current = RequestStatus(request.status)
+    if not can_move(current, target):
+        raise Conflict(
+            f"Auftrag {request.id}: Statuswechsel von „{LABELS_DE[current]}“ "
+            f"nach „{LABELS_DE[target]}“ ist nicht zulässig."
+        )
+    request.status = target
+    request.status_reason = reason_code
+    session.add(request)
+    session.add(
+        RequestStatusChange(
+            request_id=request.id,
+            from_status=current,
+            to_status=target,
+            actor=actor.subject,
+            reason_code=reason_code,
+            reason_text=reason_text,
+        )
+    )
+
+
+def record_created(session: Session, request: TransportRequest, *, actor: Principal) -> None:
+    """The first history row of a new request."""
+    session.add(
+        RequestStatusChange(
+            request_id=request.id, from_status=None, to_status=request.status, actor=actor.subject
+        )
+    )

@@ -1,0 +1,48 @@
+"""Persistence: SQLModel tables only (``table=True``). Import this package to register them all."""
+
+from ltrako.models.audit import AuditAction, AuditEvent, AuditOutcome
+from ltrako.models.base import metadata
+from ltrako.models.fleet import Escort, EscortShift, Gender, Vehicle, VehicleAvailability
+from ltrako.models.flights import Flight, FlightKind, FlightLeg
+from ltrako.models.reference import Abh, AbhKind, Location, PlanningDay, Regierungsbezirk, Zab
+from ltrako.models.requests import (
+    Person,
+    RequestOrigin,
+    RequestStatus,
+    RequestStatusChange,
+    TransportPurpose,
+    TransportRequest,
+    TransportRequestPerson,
+)
+from ltrako.models.tours import Tour, TourEscort, TourStop
+
+__all__ = [
+    "Abh",
+    "AbhKind",
+    "AuditAction",
+    "AuditEvent",
+    "AuditOutcome",
+    "Escort",
+    "EscortShift",
+    "Flight",
+    "FlightKind",
+    "FlightLeg",
+    "Gender",
+    "Location",
+    "Person",
+    "PlanningDay",
+    "Regierungsbezirk",
+    "RequestOrigin",
+    "RequestStatus",
+    "RequestStatusChange",
+    "Tour",
+    "TourEscort",
+    "TourStop",
+    "TransportPurpose",
+    "TransportRequest",
+    "TransportRequestPerson",
+    "Vehicle",
+    "VehicleAvailability",
+    "Zab",
+    "metadata",
+]

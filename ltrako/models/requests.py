@@ -1,0 +1,116 @@
+"""Transport requests (Transportaufträge), the persons they carry and their status history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel, UniqueConstraint
+
+from ltrako.models.fleet import Gender
+from ltrako.models.types import UTCDateTime, enum_type, utcnow
+
+
+class RequestStatus(StrEnum):
+    SUBMITTED = "submitted"  # eingereicht
+    PLANNED = "planned"  # eingeplant (proposed by the planner)
+    ACCEPTED = "accepted"  # angenommen (on a committed tour)
+    REJECTED = "rejected"  # abgelehnt by the ZAB or not fittable
+    IN_POOL = "in_pool"  # in der Restplatzbörse
+    TAKEN_OVER = "taken_over"  # übernommen by a ZAB from the Restplatzbörse
+    COMPLETED = "completed"  # durchgeführt
+    CANCELLED = "cancelled"  # storniert
+    SELF_TRANSPORT = "self_transport"  # Eigentransport durch die ABH
+
+
+class RequestOrigin(StrEnum):
+    MUNICIPAL = "municipal"  # kommunaler Bereich (an ABH)
+    STATE_FACILITY = "state_facility"  # Landeseinrichtung (Dublin transfers etc.)
+
+
+class TransportPurpose(StrEnum):
+    FLIGHT = "flight"  # zum Flughafen (Abschiebung, Dublin-Überstellung per Flug)
+    DUBLIN_HANDOVER = "dublin_handover"  # Übergabe an der Grenze
+    CONSULATE = "consulate"  # Vorführung bei Botschaft/Konsulat
+    COURT = "court"  # Gerichtstermin
+    DETENTION = "detention"  # Verbringung in Haft / Abschiebungshaft
+    OTHER = "other"
+
+
+class Person(SQLModel, table=True):
+    """The minimum to plan: a pseudonymous case reference, no name.
+
+    The flags are health data (GDPR Art. 9) where they concern medical needs: they are read
+    only through services that check the role and write an audit event.
+    """
+
+    __tablename__ = "person"
+    __table_args__ = (UniqueConstraint("abh_id", "case_ref"),)  # each ABH issues its own case refs
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_ref: str = Field(max_length=40, index=True)
+    abh_id: str | None = Field(default=None, max_length=32, foreign_key="abh.id", index=True)
+    nationality: str = Field(max_length=3)  # ISO 3166-1 alpha-3, XXX = unknown
+    gender: Gender = Field(sa_type=enum_type(Gender, 1))
+    requires_female_escort: bool = False
+    requires_medical_escort: bool = False
+    wheelchair: bool = False
+    requires_medical_reception: bool = False
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TransportRequest(SQLModel, table=True):
+    __tablename__ = "transport_request"
+
+    id: str = Field(primary_key=True, max_length=32)
+    origin: RequestOrigin = Field(sa_type=enum_type(RequestOrigin))
+    abh_id: str | None = Field(default=None, max_length=32, foreign_key="abh.id", index=True)
+    zab_id: str = Field(max_length=32, foreign_key="zab.id", index=True)  # responsible ZAB
+    purpose: TransportPurpose = Field(sa_type=enum_type(TransportPurpose))
+    service_date: dt.date = Field(index=True)  # local date of the earliest pickup
+    persons: int = Field(ge=1)
+    escorts_required: int = Field(ge=0)
+    requires_female_escort: bool = False
+    requires_medical_escort: bool = False
+    wheelchair: bool = False
+    priority: int = Field(ge=1, le=5)
+    max_ride_min: int | None = None
+    pickup_location_id: str = Field(max_length=32, foreign_key="location.id")
+    pickup_earliest: dt.datetime = Field(sa_type=UTCDateTime)
+    pickup_latest: dt.datetime = Field(sa_type=UTCDateTime)
+    pickup_service_min: int = Field(ge=0)
+    dropoff_location_id: str = Field(max_length=32, foreign_key="location.id")
+    dropoff_earliest: dt.datetime = Field(sa_type=UTCDateTime)
+    dropoff_latest: dt.datetime = Field(sa_type=UTCDateTime)
+    dropoff_service_min: int = Field(ge=0)
+    flight_id: int | None = Field(default=None, foreign_key="flight.id")
+    status: RequestStatus = Field(
+        default=RequestStatus.SUBMITTED, sa_type=enum_type(RequestStatus), index=True
+    )
+    status_reason: str | None = Field(default=None, max_length=40)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: str = Field(max_length=80)
+
+
+class TransportRequestPerson(SQLModel, table=True):
+    """Which persons a request carries (a family may travel together)."""
+
+    __tablename__ = "transport_request_person"
+
+    request_id: str = Field(max_length=32, foreign_key="transport_request.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+
+
+class RequestStatusChange(SQLModel, table=True):
+    """The lifecycle history of a request: who moved it where, when and why."""
+
+    __tablename__ = "request_status_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: str = Field(max_length=32, foreign_key="transport_request.id", index=True)
+    from_status: RequestStatus | None = Field(default=None, sa_type=enum_type(RequestStatus))
+    to_status: RequestStatus = Field(sa_type=enum_type(RequestStatus))
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    actor: str = Field(max_length=80)
+    reason_code: str | None = Field(default=None, max_length=40)
+    reason_text: str | None = Field(default=None, max_length=400)

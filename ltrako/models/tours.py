@@ -1,0 +1,45 @@
+"""Tours on vehicles with their crews and stops; committed tours are what later plans lock."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Field, SQLModel, UniqueConstraint
+
+from ltrako.models.types import UTCDateTime, enum_type
+from planner.model import StopType
+
+
+class Tour(SQLModel, table=True):
+    __tablename__ = "tour"
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: dt.date = Field(index=True)
+    vehicle_id: str = Field(max_length=32, foreign_key="vehicle.id", index=True)
+    is_committed: bool = False
+    start: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    end: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class TourEscort(SQLModel, table=True):
+    __tablename__ = "tour_escort"
+
+    tour_id: int = Field(foreign_key="tour.id", primary_key=True)
+    escort_id: str = Field(max_length=32, foreign_key="escort.id", primary_key=True)
+
+
+class TourStop(SQLModel, table=True):
+    __tablename__ = "tour_stop"
+    __table_args__ = (UniqueConstraint("tour_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tour_id: int = Field(foreign_key="tour.id", index=True)
+    seq: int = Field(ge=0)
+    type: StopType = Field(sa_type=enum_type(StopType, 8))
+    request_id: str | None = Field(
+        default=None, max_length=32, foreign_key="transport_request.id", index=True
+    )
+    location_id: str = Field(max_length=32, foreign_key="location.id")
+    arrival: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    start: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    departure: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
