@@ -1,0 +1,43 @@
+"""Request-scoped dependencies: the runtime, a session in one transaction, the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+
+from ltrako.db import transaction
+from ltrako.runtime import Runtime
+from ltrako.security import Principal, TokenError, TokenVerifier
+
+bearer = HTTPBearer(
+    auto_error=False, description="JWT des lokalen Ausstellers (ltrako token) oder des OIDC-Anbieters."
+)
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def get_session(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[Session]:
+    """One transaction per request, committed before the response is sent."""
+    with transaction(runtime.sessions) as session:
+        yield session
+
+
+def get_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Principal:
+    if credentials is None:
+        raise TokenError("Anmeldung erforderlich (Bearer-Token).")
+    verifier: TokenVerifier = request.app.state.verifier
+    return verifier.verify(credentials.credentials)
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]

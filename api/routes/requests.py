@@ -1,0 +1,76 @@
+"""Transport requests: submit, list, read. Every access to a request is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+
+from api.deps import PrincipalDep, RuntimeDep, SessionDep
+from api.schemas import ErrorRead, TransportRequestCreate, TransportRequestRead, ValidationErrorRead
+from ltrako import requests as service
+from ltrako.models import RequestStatus
+
+router = APIRouter(prefix="/transport-requests", tags=["Transportaufträge"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorRead},
+    403: {"model": ErrorRead},
+    422: {"model": ValidationErrorRead},
+}
+
+
+def _context(request: Request) -> str:
+    return f"{request.method} {request.url.path}"
+
+
+@router.post("", response_model=TransportRequestRead, status_code=201, responses=ERRORS)
+def submit(
+    body: TransportRequestCreate, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
+) -> TransportRequestRead:
+    """Submit a transport request (ABH: for its own authority; ZAB: for its district)."""
+    record = service.submit_request(
+        session,
+        principal=principal,
+        draft=body.to_draft(),
+        timezone=runtime.settings.timezone,
+        travel=runtime.travel,
+    )
+    return TransportRequestRead.of(record, principal, runtime.zone)
+
+
+@router.get("", response_model=list[TransportRequestRead], responses=ERRORS)
+def list_requests(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    runtime: RuntimeDep,
+    day: dt.date | None = Query(None, description="Planungstag JJJJ-MM-TT."),
+    status: RequestStatus | None = None,
+    limit: int = Query(100, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+) -> list[TransportRequestRead]:
+    """The requests the caller may see (ABH: its own; ZAB: its district)."""
+    records = service.list_requests(
+        session,
+        principal=principal,
+        day=day,
+        status=status,
+        limit=limit,
+        offset=offset,
+        context=_context(request),
+    )
+    return [TransportRequestRead.of(r, principal, runtime.zone) for r in records]
+
+
+@router.get(
+    "/{request_id}", response_model=TransportRequestRead, responses={**ERRORS, 404: {"model": ErrorRead}}
+)
+def get_request(
+    request_id: str, request: Request, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
+) -> TransportRequestRead:
+    """One request with its persons."""
+    record = service.get_request(
+        session, principal=principal, request_id=request_id, context=_context(request)
+    )
+    return TransportRequestRead.of(record, principal, runtime.zone)

@@ -1,0 +1,269 @@
+"""API schemas: <Noun>Create for input, <Noun>Read for output. Routes never return table rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from ltrako.access import sees_medical
+from ltrako.lifecycle import LABELS_DE
+from ltrako.models import (
+    Abh,
+    Gender,
+    Location,
+    Person,
+    RequestOrigin,
+    RequestStatus,
+    TransportPurpose,
+    Vehicle,
+    Zab,
+)
+from ltrako.requests import PersonDraft, RequestDraft, RequestRecord, StopDraft
+from ltrako.security import Principal
+from planner.model import LocationKind
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HealthRead(BaseModel):
+    status: str
+    database: str
+    version: str
+
+
+class ZabRead(BaseModel):
+    id: str
+    name: str
+    regierungsbezirk_id: str
+    location_id: str
+
+    @classmethod
+    def of(cls, row: Zab) -> ZabRead:
+        return cls(
+            id=row.id, name=row.name, regierungsbezirk_id=row.regierungsbezirk_id, location_id=row.location_id
+        )
+
+
+class AbhRead(BaseModel):
+    id: str
+    name: str
+    kind: str
+    ags: str | None
+    regierungsbezirk_id: str
+    zab_id: str
+    location_id: str
+
+    @classmethod
+    def of(cls, row: Abh, zab_id: str) -> AbhRead:
+        return cls(
+            id=row.id,
+            name=row.name,
+            kind=row.kind,
+            ags=row.ags,
+            regierungsbezirk_id=row.regierungsbezirk_id,
+            zab_id=zab_id,
+            location_id=row.location_id,
+        )
+
+
+class LocationRead(BaseModel):
+    id: str
+    name: str
+    kind: LocationKind
+    lat: float
+    lon: float
+    address: str | None
+    regierungsbezirk_id: str | None
+
+    @classmethod
+    def of(cls, row: Location) -> LocationRead:
+        return cls(
+            id=row.id,
+            name=row.name,
+            kind=row.kind,
+            lat=row.lat,
+            lon=row.lon,
+            address=row.address,
+            regierungsbezirk_id=row.regierungsbezirk_id,
+        )
+
+
+class VehicleRead(BaseModel):
+    id: str
+    zab_id: str
+    depot_location_id: str
+    label: str
+    seats: int
+    wheelchair: bool
+
+    @classmethod
+    def of(cls, row: Vehicle) -> VehicleRead:
+        return cls(
+            id=row.id,
+            zab_id=row.zab_id,
+            depot_location_id=row.depot_location_id,
+            label=row.label,
+            seats=row.seats,
+            wheelchair=row.wheelchair,
+        )
+
+
+class PersonCreate(Strict):
+    case_ref: str = Field(
+        min_length=3, max_length=40, description="Pseudonymes Aktenzeichen der ABH, kein Name."
+    )
+    nationality: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3; XXX = unbekannt.")
+    gender: Gender
+    requires_female_escort: bool = False
+    requires_medical_escort: bool = False
+    wheelchair: bool = False
+    requires_medical_reception: bool = False
+
+
+class StopCreate(Strict):
+    location: str = Field(min_length=1, max_length=32)
+    earliest: AwareDatetime
+    latest: AwareDatetime
+    service_min: int = Field(default=20, ge=0, le=600)
+
+
+class TransportRequestCreate(Strict):
+    persons: list[PersonCreate] = Field(min_length=1, max_length=9)
+    pickup: StopCreate
+    dropoff: StopCreate
+    priority: int = Field(default=3, ge=1, le=5)
+    origin: RequestOrigin = RequestOrigin.MUNICIPAL
+    abh_id: str | None = Field(default=None, max_length=32)
+    purpose: TransportPurpose | None = None
+    escorts_required: int | None = Field(default=None, ge=0, le=8)
+    max_ride_min: int | None = Field(default=None, gt=0, le=24 * 60)
+
+    def to_draft(self) -> RequestDraft:
+        return RequestDraft(
+            persons=tuple(PersonDraft(**p.model_dump()) for p in self.persons),
+            pickup=_stop(self.pickup),
+            dropoff=_stop(self.dropoff),
+            priority=self.priority,
+            origin=self.origin,
+            abh_id=self.abh_id,
+            purpose=self.purpose,
+            escorts_required=self.escorts_required,
+            max_ride_min=self.max_ride_min,
+        )
+
+
+def _stop(stop: StopCreate) -> StopDraft:
+    return StopDraft(stop.location, stop.earliest, stop.latest, stop.service_min)
+
+
+class PersonRead(BaseModel):
+    case_ref: str
+    nationality: str
+    gender: Gender
+    requires_female_escort: bool
+    requires_medical_escort: bool | None = Field(
+        description="Nur für Rollen mit Bedarf sichtbar (zab, abh, zrk)."
+    )
+    wheelchair: bool | None
+    requires_medical_reception: bool | None
+
+
+class StopRead(BaseModel):
+    location: str
+    earliest: dt.datetime
+    latest: dt.datetime
+    service_min: int
+
+
+class TransportRequestRead(BaseModel):
+    id: str
+    status: RequestStatus
+    status_label: str
+    origin: RequestOrigin
+    abh_id: str | None
+    zab_id: str
+    purpose: TransportPurpose
+    service_date: dt.date
+    person_count: int
+    persons: list[PersonRead]
+    escorts_required: int
+    requires_female_escort: bool
+    requires_medical_escort: bool | None
+    wheelchair: bool | None
+    medical_details_visible: bool
+    priority: int
+    max_ride_min: int | None
+    pickup: StopRead
+    dropoff: StopRead
+    flight_id: int | None
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, record: RequestRecord, principal: Principal, zone: ZoneInfo) -> TransportRequestRead:
+        """Times in the service's zone; health-related flags only for roles that need them."""
+        r = record.request
+        medical = sees_medical(principal)
+
+        def stop(location: str, earliest: dt.datetime, latest: dt.datetime, service_min: int) -> StopRead:
+            return StopRead(
+                location=location,
+                earliest=earliest.astimezone(zone),
+                latest=latest.astimezone(zone),
+                service_min=service_min,
+            )
+
+        return cls(
+            id=r.id,
+            status=r.status,
+            status_label=LABELS_DE[RequestStatus(r.status)],
+            origin=r.origin,
+            abh_id=r.abh_id,
+            zab_id=r.zab_id,
+            purpose=r.purpose,
+            service_date=r.service_date,
+            person_count=r.persons,
+            persons=[_person(p, medical) for p in record.persons],
+            escorts_required=r.escorts_required,
+            requires_female_escort=r.requires_female_escort,
+            requires_medical_escort=r.requires_medical_escort if medical else None,
+            wheelchair=r.wheelchair if medical else None,
+            medical_details_visible=medical,
+            priority=r.priority,
+            max_ride_min=r.max_ride_min,
+            pickup=stop(r.pickup_location_id, r.pickup_earliest, r.pickup_latest, r.pickup_service_min),
+            dropoff=stop(r.dropoff_location_id, r.dropoff_earliest, r.dropoff_latest, r.dropoff_service_min),
+            flight_id=r.flight_id,
+            created_at=r.created_at.astimezone(zone),
+        )
+
+
+def _person(p: Person, medical: bool) -> PersonRead:
+    return PersonRead(
+        case_ref=p.case_ref,
+        nationality=p.nationality,
+        gender=p.gender,
+        requires_female_escort=p.requires_female_escort,
+        requires_medical_escort=p.requires_medical_escort if medical else None,
+        wheelchair=p.wheelchair if medical else None,
+        requires_medical_reception=p.requires_medical_reception if medical else None,
+    )
+
+
+class FieldErrorRead(BaseModel):
+    field: str
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorRead(BaseModel):
+    message: str
+    detail: list[FieldErrorRead]
+
+
+class ErrorRead(BaseModel):
+    detail: str
