@@ -1,0 +1,60 @@
+"""The `ltrako` command line end to end: demo day, export, import, tokens."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ltrako.cli import app
+from ltrako.config import Settings
+from ltrako.security import Role, local_issuer
+from planner.io import load_scenario
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(db_url: str, tmp_path: Path) -> dict[str, str]:
+    return {
+        "DATABASE_URL": db_url,
+        "LTRAKO_LOCAL_KEY_FILE": str(tmp_path / "issuer.key"),
+        "LTRAKO_JWT_SECRET": "",
+    }
+
+
+def test_demo_loads_a_day_that_exports_and_imports_again(env: dict[str, str], tmp_path: Path) -> None:
+    """`ltrako demo` loads 40 requests; the exported day has them and re-imports cleanly."""
+    result = runner.invoke(app, ["demo", "--date", "2026-11-24"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "81 ABH" in result.output and "Aufträge: 40" in result.output
+    out = tmp_path / "day.json"
+    result = runner.invoke(app, ["export-scenario", "--date", "2026-11-24", "--out", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    scenario = load_scenario(out)
+    assert len(scenario.requests) == 40 and scenario.vehicles and scenario.escorts
+    result = runner.invoke(app, ["import-scenario", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "0 Aufträge neu, 40 aktualisiert" in result.output
+
+
+def test_import_scenario_reports_the_broken_key(env: dict[str, str], tmp_path: Path) -> None:
+    """A scenario with a missing key is refused with exit code 2 and the key's path."""
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({"format": "ltrako-scenario/1", "date": "2026-11-24"}))
+    result = runner.invoke(app, ["import-scenario", str(broken)], env=env)
+    assert result.exit_code == 2
+    assert "timezone" in result.output
+
+
+def test_token_prints_a_token_the_service_accepts(env: dict[str, str], db_url: str, tmp_path: Path) -> None:
+    """`ltrako token zab --zab ZAB-E` prints a token that verifies as a ZAB Essen dispatcher."""
+    result = runner.invoke(app, ["token", "zab", "--zab", "ZAB-E"], env=env)
+    assert result.exit_code == 0, result.output
+    settings = Settings(database_url=db_url, local_key_file=env["LTRAKO_LOCAL_KEY_FILE"])
+    principal = local_issuer(settings).verify(result.output.strip())
+    assert principal.role is Role.ZAB and principal.zab_id == "ZAB-E"
+    unknown = runner.invoke(app, ["token", "abh", "--abh", "ABH-99999"], env=env)
+    assert unknown.exit_code == 1 and "Unbekannte ABH" in unknown.output
