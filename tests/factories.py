@@ -46,6 +46,34 @@ def location(loc_id: str, lat: float, lon: float, kind: LocationKind = LocationK
     return Location(loc_id, loc_id, lat, lon, kind)
 
 
+def request(
+    rid: str,
+    *,
+    zab: str = "ZAB-E",
+    priority: int = 3,
+    pick: tuple[int, int] = (6 * H, 7 * H),
+    drop: tuple[int, int] = (7 * H, 9 * H),
+    **fields: Any,
+) -> Request:
+    """One person from ABH Essen to DUS, two escorts; `pick`/`drop` are the windows."""
+    values: dict[str, Any] = dict(
+        id=rid,
+        zab=zab,
+        abh="ABH-05113",
+        persons=1,
+        escorts_required=2,
+        requires_female_escort=False,
+        requires_medical_escort=False,
+        wheelchair=False,
+        priority=priority,
+        max_ride_min=None,
+        pickup=StopWindow("ABH-05113", *pick, 20),
+        dropoff=StopWindow("AP-DUS", *drop, 30),
+    )
+    values.update(fields)
+    return Request(**values)
+
+
 def tiny_scenario(**overrides: Any) -> Scenario:
     """One ZAB (Essen), one vehicle, two escorts, one request from Essen to DUS."""
     fields: dict[str, Any] = dict(
@@ -63,22 +91,7 @@ def tiny_scenario(**overrides: Any) -> Scenario:
             Escort("E-E01", "ZAB-E", "f", ("medical",), 5 * H, 15 * H),
             Escort("E-E02", "ZAB-E", "m", (), 5 * H, 15 * H),
         ),
-        requests=(
-            Request(
-                id="R-1",
-                zab="ZAB-E",
-                abh="ABH-05113",
-                persons=1,
-                escorts_required=2,
-                requires_female_escort=False,
-                requires_medical_escort=False,
-                wheelchair=False,
-                priority=5,
-                max_ride_min=120,
-                pickup=StopWindow("ABH-05113", 6 * H, 7 * H, 20),
-                dropoff=StopWindow("AP-DUS", 7 * H, 9 * H, 30),
-            ),
-        ),
+        requests=(request("R-1", priority=5, max_ride_min=120),),
     )
     fields.update(overrides)
     return Scenario(**fields)

@@ -1,0 +1,540 @@
+"""solve(scenario, params) -> Plan: crews, routing, exact timing, reasons, validation.
+
+First pass (`cross_zab` false): each ZAB is an independent problem and the ZABs are solved in
+parallel processes. Second pass (Restplatzbörse): one problem over all ZABs. Every plan is
+checked by the independent validator before it is returned; a part whose search fails keeps
+its committed tours and reports its other requests as unassigned instead of raising.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import multiprocessing
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+
+from planner.build import allowed, build_problem
+from planner.check import ensure_valid
+from planner.clock import Clock
+from planner.crew import Assignment, Crew, bind_crews, form_crews, trim
+from planner.diagnose import (
+    Fleet,
+    alone_option,
+    crew_windows,
+    explain,
+    failed,
+    feasible_alone,
+    locked_conflict,
+)
+from planner.model import (
+    Escort,
+    HaversineTravel,
+    LockedTour,
+    Plan,
+    PlanStats,
+    Request,
+    Scenario,
+    StopType,
+    Tour,
+    Unassigned,
+    UnassignedReason,
+    Vehicle,
+)
+from planner.params import SolveParams
+from planner.routing import solve_routing
+from planner.schedule import RideLimit, Timing, Visit, schedule
+from planner.travel import HaversineProvider, TravelMatrix
+from planner.validate import Violation, validate
+
+log = logging.getLogger(__name__)
+
+PartResult = tuple[list[Tour], list[Unassigned]]
+StopKey = tuple[str, StopType]  # (request id, pickup or dropoff)
+LockedMap = dict[str, tuple[int, tuple[StopKey, ...]]]  # vehicle -> (assignment, committed order)
+
+
+def solve(scenario: Scenario, params: SolveParams | None = None) -> Plan:
+    """A valid plan for the scenario: tours with crews and times, every other request with a reason."""
+    params = params or SolveParams()
+    began = time.perf_counter()
+    ensure_valid(scenario)
+    scenario = _with_matrix(scenario)
+    parts = _partition(scenario)
+    budget = max(0.5, params.time_limit_s * 0.85 - (time.perf_counter() - began))
+    results = _run(parts, params, budget)
+    tours = [t for tours, _ in results for t in tours]
+    unassigned = [entry for _, listed in results for entry in listed]
+    plan = _assemble(scenario, tours, unassigned, began)
+    problems = validate(scenario, plan)
+    if problems:
+        log.error("plan failed validation, %d problems; dropping the tours concerned", len(problems))
+        plan = _drop_invalid(scenario, plan, problems, began)
+    return plan
+
+
+def _with_matrix(scenario: Scenario) -> Scenario:
+    """The scenario with its travel as a matrix, computed once for all parts."""
+    if not isinstance(scenario.travel, HaversineTravel):
+        return scenario
+    provider = HaversineProvider(scenario.travel.circuity, scenario.travel.speed_kmh)
+    return dataclasses.replace(scenario, travel=provider.matrix(scenario.locations))
+
+
+def _partition(scenario: Scenario) -> list[Scenario]:
+    if scenario.cross_zab:
+        return [scenario]
+    zabs = sorted({r.zab for r in scenario.requests} | {v.zab for v in scenario.vehicles})
+    vehicle_zab = {v.id: v.zab for v in scenario.vehicles}
+    parts = []
+    for zab in zabs:
+        part = dataclasses.replace(
+            scenario,
+            vehicles=tuple(v for v in scenario.vehicles if v.zab == zab),
+            escorts=tuple(e for e in scenario.escorts if e.zab == zab),
+            requests=tuple(r for r in scenario.requests if r.zab == zab),
+            locked=tuple(t for t in scenario.locked if vehicle_zab.get(t.vehicle) == zab),
+        )
+        if part.requests:
+            parts.append(part)
+    return parts
+
+
+def _run(parts: list[Scenario], params: SolveParams, budget: float) -> list[PartResult]:
+    total = sum(len(p.requests) for p in parts) or 1
+    workers = max(1, min(params.workers, len(parts)))
+    limits = [min(budget, max(0.5, budget * workers * len(p.requests) / total)) for p in parts]
+    deadline = time.time() + budget
+    if workers == 1 or budget < 3.0:
+        share = [budget * len(p.requests) / total for p in parts]
+        return [_solve_part(p, params, max(0.3, s), deadline) for p, s in zip(parts, share, strict=True)]
+    order = sorted(range(len(parts)), key=lambda i: -len(parts[i].requests))
+    results: list[PartResult | None] = [None] * len(parts)
+    # fork: workers inherit the imported solver and need no `__main__` guard in the caller.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {i: pool.submit(_solve_part, parts[i], params, limits[i], deadline) for i in order}
+        for i, future in futures.items():
+            try:
+                results[i] = future.result()
+            except Exception as exc:  # a crashed worker must not lose the day's requests
+                log.exception("part %d failed in its worker", i)
+                results[i] = _fallback(parts[i], type(exc).__name__)
+    return [r for r in results if r is not None]
+
+
+def _solve_part(part: Scenario, params: SolveParams, time_limit: float, deadline: float) -> PartResult:
+    """One part within its share of the time, and never past the common deadline (a part that
+    waited for a free worker gets what is left)."""
+    try:
+        return _Part(part).solve(params, max(0.3, min(time_limit, deadline - time.time())))
+    except Exception as exc:
+        log.exception("planning of a part failed")
+        return _fallback(part, type(exc).__name__)
+
+
+def _fallback(part: Scenario, why: str) -> PartResult:
+    """Committed tours as they stand, every other request unassigned with reason `other`."""
+    solver = _Part(part)
+    tours: list[Tour] = []
+    kept: set[str] = set()
+    unassigned: list[Unassigned] = []
+    for locked in part.locked:
+        tour = solver.locked_alone(locked)
+        ids = {s.request for s in locked.stops}
+        if tour is None:
+            unassigned.extend(locked_conflict(solver.requests[r], locked.vehicle) for r in sorted(ids))
+        else:
+            tours.append(tour)
+        kept |= ids
+    unassigned.extend(failed(r, why) for r in part.requests if r.id not in kept)
+    return tours, unassigned
+
+
+class _Part:
+    """One independent planning problem: a ZAB's day, or all ZABs in the second pass."""
+
+    def __init__(self, part: Scenario) -> None:
+        self.part = part
+        self.matrix = TravelMatrix(part.travel, part.locations)
+        self.clock = Clock(part.date, part.timezone)
+        self.requests = {r.id: r for r in part.requests}
+        self.vehicles = {v.id: v for v in part.vehicles}
+        self.escorts = {e.id: e for e in part.escorts}
+
+    def solve(self, params: SolveParams, time_limit: float) -> PartResult:
+        """Route with the formed crews; then, while requests that could be served alone are
+        left over, give idle escorts crews tailored to them (drivers keep their trimmed crews)
+        and route again, keeping the better result (crews are a decision, not an input)."""
+        deadline = time.perf_counter() + time_limit
+        locked_assignments, locked_map, conflicts = self._locked_tours()
+        taken = {e.id for a in locked_assignments for e in a.crew.escorts}
+        crews: list[Crew] = []
+        for zab in sorted({e.zab for e in self.part.escorts}):
+            staff = [e for e in self.part.escorts if e.zab == zab and e.id not in taken]
+            crews.extend(
+                form_crews(staff, [r for r in self.part.requests if self.part.cross_zab or r.zab == zab])
+            )
+        assignments = bind_crews(crews, self.part.vehicles, self.part.requests, taken=locked_assignments)
+        best = self._round(assignments, locked_map, conflicts, params, FIRST_ROUND_SHARE * time_limit)
+        for _ in range(MAX_CREW_ROUNDS):
+            left = deadline - time.perf_counter()
+            pending = [r for r in self._open(best, conflicts) if self._alone(r)]
+            if left < MIN_ROUND_S or not pending:
+                break
+            reshaped = self._reshape(best, pending)
+            if reshaped is None:
+                break
+            candidate = self._round(reshaped, locked_map, conflicts, params, left * 0.9)
+            if candidate.score <= best.score:
+                break
+            best = candidate
+        tours, served = list(best.tours.values()), set(best.served)
+        locked_ids = {rid for _, seq in locked_map.values() for rid, _ in seq}
+        if locked_ids - served - set(conflicts):
+            # the search found no solution at all: committed tours must still stand
+            tours, served = self._keep_locked(tours, served)
+        unassigned = [self._explain(r, conflicts) for r in self.part.requests if r.id not in served]
+        return tours, unassigned
+
+    def _round(
+        self,
+        assignments: list[Assignment],
+        locked_map: LockedMap,
+        conflicts: dict[str, str],
+        params: SolveParams,
+        time_limit: float,
+    ) -> _Round:
+        locked_ids = {rid for _, seq in locked_map.values() for rid, _ in seq}
+        routable = [
+            r
+            for r in self.part.requests
+            if r.id not in conflicts
+            and (r.id in locked_ids or any(allowed(r, a, self.part.cross_zab) for a in assignments))
+        ]
+        if not routable or not assignments:
+            return _Round(assignments, {}, self._score({}))
+        problem, index = build_problem(
+            routable, assignments, self.matrix, cross_zab=self.part.cross_zab, locked=locked_map
+        )
+        solution = solve_routing(problem, params, max(0.2, time_limit))
+        log.info("part %s: %s in %.1f s", self.part.date, solution.status, solution.seconds)
+        routes = {v: [index.stops[n] for n in route] for v, route in enumerate(solution.routes) if route}
+        tours = self._tours(assignments, routes)
+        return _Round(assignments, tours, self._score(tours))
+
+    def _open(self, state: _Round, conflicts: dict[str, str]) -> list[Request]:
+        served = state.served
+        return [r for r in self.part.requests if r.id not in served and r.id not in conflicts]
+
+    def _alone(self, request: Request) -> bool:
+        return feasible_alone(request, self._fleet(request), self.matrix)
+
+    def _fleet(self, request: Request) -> Fleet:
+        vehicles = tuple(v for v in self.part.vehicles if self.part.cross_zab or v.zab == request.zab)
+        escorts = tuple(e for e in self.part.escorts if self.part.cross_zab or e.zab == request.zab)
+        return Fleet(vehicles, escorts)
+
+    def _score(self, tours: dict[int, Tour]) -> tuple[int, ...]:
+        """Served requests per priority (highest first), then fewer metres: larger is better."""
+        served = [
+            self.requests[s.request]
+            for t in tours.values()
+            for s in t.stops
+            if s.type is StopType.PICKUP and s.request
+        ]
+        by_priority = tuple(sum(1 for r in served if r.priority == p) for p in range(5, 0, -1))
+        return (*by_priority, -_meters(self.matrix, self.vehicles, tours.values()))
+
+    def _reshape(self, state: _Round, pending: list[Request]) -> list[Assignment] | None:
+        """Crews that drive keep their trimmed members and their part of the vehicle; idle
+        escorts form crews for the pending requests in free time of a vehicle, then among
+        themselves."""
+        kept: list[Assignment] = []
+        for v, a in enumerate(state.assignments):
+            if v in state.tours and not a.locked:
+                members = tuple(self.escorts[e] for e in state.tours[v].escorts)
+                window = (max(e.shift_start for e in members), min(e.shift_end for e in members))
+                a = Assignment(Crew(a.crew.zab, members, window), a.vehicle, limit=a.window)
+            if v in state.tours or a.locked:
+                kept.append(a)
+        busy = {e.id for a in kept for e in a.crew.escorts}
+        idle = [e for e in self.part.escorts if e.id not in busy]
+        for request in sorted(pending, key=lambda r: (-r.priority, r.id)):
+            tailored = self._crew_for(request, idle, kept)
+            if tailored is not None:
+                kept.append(tailored)
+                idle = [e for e in idle if e not in tailored.crew.escorts]
+        rest: list[Crew] = []
+        for zab in sorted({e.zab for e in idle}):
+            rest.extend(form_crews([e for e in idle if e.zab == zab], pending))
+        assignments = bind_crews(rest, self.part.vehicles, self.part.requests, taken=kept)
+        before = {(a.vehicle.id, a.crew.ids) for a in state.assignments}
+        return assignments if {(a.vehicle.id, a.crew.ids) for a in assignments} != before else None
+
+    def _crew_for(self, request: Request, idle: list[Escort], taken: list[Assignment]) -> Assignment | None:
+        """Idle escorts on a vehicle's free time with which the request could be served alone."""
+        fleet = self._fleet(request)
+        free = tuple(_free_parts(fleet.vehicles, taken))
+        pool = [e for e in idle if e in fleet.escorts]
+        for zab, (start, end), size in crew_windows(request, pool):
+            staff = [e for e in pool if e.zab == zab and e.shift_start <= start and e.shift_end >= end]
+            members = _pick(staff, size, request.requires_female_escort, request.requires_medical_escort)
+            if members is None:
+                continue
+            window = (max(e.shift_start for e in members), min(e.shift_end for e in members))
+            option = alone_option(request, Fleet(free, tuple(members)), self.matrix)
+            if option is not None:
+                part = option[0]
+                limit = (part.available_from, part.available_until)
+                return Assignment(Crew(zab, tuple(members), window), self.vehicles[part.id], limit=limit)
+        return None
+
+    # ------------------------------------------------------------------ locked
+    def _locked_tours(self) -> tuple[list[Assignment], LockedMap, dict[str, str]]:
+        """Assignments of committed tours, their stop orders, and requests that cannot keep them."""
+        assignments: list[Assignment] = []
+        mapping: LockedMap = {}
+        conflicts: dict[str, str] = {}
+        for locked in self.part.locked:
+            if self.locked_alone(locked) is None:
+                conflicts.update({s.request: locked.vehicle for s in locked.stops})
+                continue
+            crew_members = tuple(self.escorts[e] for e in locked.escorts)
+            window = (max(e.shift_start for e in crew_members), min(e.shift_end for e in crew_members))
+            crew = Crew(self.vehicles[locked.vehicle].zab, crew_members, window)
+            assignments.append(Assignment(crew, self.vehicles[locked.vehicle], locked=True))
+            mapping[locked.vehicle] = (len(assignments) - 1, tuple((s.request, s.type) for s in locked.stops))
+        return assignments, mapping, conflicts
+
+    def locked_alone(self, locked: LockedTour) -> Tour | None:
+        """The committed tour on its own, if it can still be driven."""
+        if locked.vehicle not in self.vehicles or any(e not in self.escorts for e in locked.escorts):
+            return None
+        vehicle = self.vehicles[locked.vehicle]
+        members = [self.escorts[e] for e in locked.escorts]
+        window = (
+            max([vehicle.available_from] + [e.shift_start for e in members]),
+            min([vehicle.available_until] + [e.shift_end for e in members]),
+        )
+        stops = [(s.request, s.type) for s in locked.stops]
+        timing = self._timing(vehicle, stops, window)
+        if timing is None or not _crew_fits(stops, self.requests, vehicle, len(members), members):
+            return None
+        return Tour(vehicle.id, tuple(sorted(locked.escorts)), timing.start, timing.end, timing.stops)
+
+    def _keep_locked(self, tours: list[Tour], served: set[str]) -> tuple[list[Tour], set[str]]:
+        for locked in self.part.locked:
+            ids = {s.request for s in locked.stops}
+            if ids & served:
+                continue
+            tour = self.locked_alone(locked)
+            if tour is not None:
+                tours.append(tour)
+                served |= ids
+        return tours, served
+
+    # ------------------------------------------------------------------- tours
+    def _tours(self, assignments: Sequence[Assignment], routes: dict[int, list[StopKey]]) -> dict[int, Tour]:
+        """Exact timing of each route, crews trimmed to what the tour needs; a route whose
+        timing fails loses its lowest-priority requests until it fits."""
+        tours: dict[int, Tour] = {}
+        for v, stops in routes.items():
+            a = assignments[v]
+            timing = self._timing(a.vehicle, stops, a.window)
+            while timing is None and stops:
+                stops = _without_weakest(stops, self.requests, locked=a.locked)
+                timing = self._timing(a.vehicle, stops, a.window) if stops else None
+            if timing is None:
+                continue
+            members = a.crew.escorts if a.locked else self._trimmed(a.crew, stops)
+            tours[v] = Tour(
+                a.vehicle.id, tuple(e.id for e in members), timing.start, timing.end, timing.stops
+            )
+        return tours
+
+    def _trimmed(self, crew: Crew, stops: list[StopKey]) -> tuple[Escort, ...]:
+        ids = {rid for rid, _ in stops}
+        requests = [self.requests[r] for r in ids]
+        return trim(
+            crew,
+            needed=_peak_escorts(stops, self.requests),
+            female=any(r.requires_female_escort for r in requests),
+            medical=any(r.requires_medical_escort for r in requests),
+        )
+
+    def _timing(
+        self, vehicle: Vehicle, stops: Sequence[tuple[str, StopType]], window: tuple[int, int]
+    ) -> Timing | None:
+        visits: list[Visit] = []
+        position: dict[tuple[str, StopType], int] = {}
+        onboard, aboard = [], 0
+        for k, (rid, kind) in enumerate(stops):
+            r = self.requests[rid]
+            w = r.pickup if kind is StopType.PICKUP else r.dropoff
+            visits.append(Visit(kind, rid, w.location, w.earliest, w.latest, w.service_min * 60))
+            position[(rid, kind)] = k
+            aboard += r.persons if kind is StopType.PICKUP else -r.persons
+            onboard.append(aboard)
+        rides = [
+            RideLimit(
+                position[(rid, StopType.PICKUP)], position[(rid, StopType.DROPOFF)], r.max_ride_min * 60
+            )
+            for rid, r in ((rid, self.requests[rid]) for rid, kind in stops if kind is StopType.PICKUP)
+            if r.max_ride_min is not None and (rid, StopType.DROPOFF) in position
+        ]
+        return schedule(self.matrix, vehicle.depot, visits, rides, window, onboard=onboard)
+
+    # ------------------------------------------------------------------ reasons
+    def _explain(self, request: Request, conflicts: dict[str, str]) -> Unassigned:
+        if request.id in conflicts:
+            return locked_conflict(request, conflicts[request.id])
+        return explain(request, self._fleet(request), self.matrix, self.clock)
+
+
+FIRST_ROUND_SHARE = 0.6
+MAX_CREW_ROUNDS = 3
+MIN_ROUND_S = 0.3
+
+
+@dataclasses.dataclass(frozen=True)
+class _Round:
+    """One routing of the part: crews on vehicles and the timed tours (by routing vehicle)."""
+
+    assignments: list[Assignment]
+    tours: dict[int, Tour]
+    score: tuple[int, ...]
+
+    @property
+    def served(self) -> set[str]:
+        return {s.request for t in self.tours.values() for s in t.stops if s.request}
+
+
+def _free_parts(vehicles: Iterable[Vehicle], taken: Iterable[Assignment]) -> Iterator[Vehicle]:
+    """Each vehicle's free time around the parts already given to crews, as vehicles whose
+    availability is that free part."""
+    used: dict[str, list[tuple[int, int]]] = {}
+    for a in taken:
+        used.setdefault(a.vehicle.id, []).append(a.window)
+    for vehicle in vehicles:
+        start = vehicle.available_from
+        for lo, hi in sorted(used.get(vehicle.id, [])):
+            if lo > start:
+                yield dataclasses.replace(vehicle, available_from=start, available_until=lo)
+            start = max(start, hi)
+        if start < vehicle.available_until:
+            yield dataclasses.replace(vehicle, available_from=start, available_until=vehicle.available_until)
+
+
+def _pick(staff: list[Escort], size: int, female: bool, medical: bool) -> list[Escort] | None:
+    """`size` escorts covering a woman and a medic where needed, or None."""
+    chosen: list[Escort] = []
+    if female:
+        woman = next((e for e in staff if e.is_female and (not medical or e.is_medical)), None)
+        woman = woman or next((e for e in staff if e.is_female), None)
+        if woman is None:
+            return None
+        chosen.append(woman)
+    if medical and not any(e.is_medical for e in chosen):
+        medic = next((e for e in staff if e.is_medical), None)
+        if medic is None:
+            return None
+        chosen.append(medic)
+    size = max(size, len(chosen))
+    chosen.extend(e for e in staff if e not in chosen)
+    return chosen[:size] if len(chosen) >= size else None
+
+
+def _meters(matrix: TravelMatrix, vehicles: dict[str, Vehicle], tours: Iterable[Tour]) -> int:
+    total = 0
+    for tour in tours:
+        where = vehicles[tour.vehicle].depot
+        for stop in tour.stops:
+            total += matrix.distance(where, stop.location)
+            where = stop.location
+        total += matrix.distance(where, vehicles[tour.vehicle].depot)
+    return total
+
+
+def _peak_escorts(stops: Sequence[tuple[str, StopType]], requests: dict[str, Request]) -> int:
+    peak = load = 0
+    for rid, kind in stops:
+        load += requests[rid].escorts_required if kind is StopType.PICKUP else -requests[rid].escorts_required
+        peak = max(peak, load)
+    return max(1, peak)
+
+
+def _crew_fits(
+    stops: Sequence[tuple[str, StopType]],
+    requests: dict[str, Request],
+    vehicle: Vehicle,
+    size: int,
+    members: list[Escort],
+) -> bool:
+    persons = peak = load = 0
+    for rid, kind in stops:
+        r = requests[rid]
+        sign = 1 if kind is StopType.PICKUP else -1
+        persons += sign * r.persons
+        load += sign * r.escorts_required
+        peak = max(peak, load)
+        if persons + size > vehicle.seats:
+            return False
+    needs_female = any(requests[rid].requires_female_escort for rid, _ in stops)
+    needs_medical = any(requests[rid].requires_medical_escort for rid, _ in stops)
+    return (
+        peak <= size
+        and (not needs_female or any(e.is_female for e in members))
+        and (not needs_medical or any(e.is_medical for e in members))
+        and not any(requests[rid].wheelchair and not vehicle.wheelchair for rid, _ in stops)
+    )
+
+
+def _without_weakest(
+    stops: list[tuple[str, StopType]], requests: dict[str, Request], *, locked: bool
+) -> list[tuple[str, StopType]]:
+    """The stops without the request of lowest priority (a repair when timing fails)."""
+    if locked:
+        return []
+    ids = {rid for rid, _ in stops}
+    weakest = min(ids, key=lambda r: (requests[r].priority, r))
+    return [s for s in stops if s[0] != weakest]
+
+
+def _assemble(scenario: Scenario, tours: list[Tour], unassigned: list[Unassigned], began: float) -> Plan:
+    matrix = TravelMatrix(scenario.travel, scenario.locations)
+    depots = {v.id: v.depot for v in scenario.vehicles}
+    meters = 0
+    for tour in tours:
+        where = depots[tour.vehicle]
+        for stop in tour.stops:
+            meters += matrix.distance(where, stop.location)
+            where = stop.location
+        meters += matrix.distance(where, depots[tour.vehicle])
+    order = {r.id: i for i, r in enumerate(scenario.requests)}
+    tours.sort(key=lambda t: (t.vehicle, t.start))
+    unassigned.sort(key=lambda u: order.get(u.request, 0))
+    served = sum(1 for t in tours for s in t.stops if s.type is StopType.PICKUP)
+    stats = PlanStats(served, len(unassigned), round(meters / 1000, 1), round(time.perf_counter() - began, 2))
+    return Plan(scenario.date, tuple(tours), tuple(unassigned), stats)
+
+
+def _drop_invalid(scenario: Scenario, plan: Plan, problems: list[Violation], began: float) -> Plan:
+    """Remove every tour a violation points at; its requests become unassigned (`other`)."""
+    bad = {p.tour for p in problems if p.tour is not None}
+    tours = [t for i, t in enumerate(plan.tours) if i not in bad]
+    kept = {s.request for t in tours for s in t.stops if s.request}
+    listed = {u.request for u in plan.unassigned}
+    unassigned = list(plan.unassigned)
+    for r in scenario.requests:
+        if r.id not in kept and r.id not in listed:
+            unassigned.append(
+                Unassigned(r.id, UnassignedReason.OTHER, "Tour bei der Schlussprüfung verworfen.")
+            )
+    repaired = _assemble(scenario, tours, unassigned, began)
+    remaining = validate(scenario, repaired)
+    if remaining:
+        log.error("plan still invalid after repair: %s", "; ".join(map(str, remaining[:5])))
+    return repaired
