@@ -21,7 +21,11 @@ from ltrako.runtime import Runtime, open_runtime
 from ltrako.security import SYSTEM, Role, TokenError, local_issuer
 from ltrako.seed import load_reference
 from planner.check import ScenarioError
-from planner.io import FormatError, dump_json, load_scenario, write_scenario
+from planner.io import FormatError, dump_json, load_json, load_scenario, read_plan, write_plan, write_scenario
+from planner.model import Plan, Scenario
+from planner.params import SolveParams
+from planner.solve import solve
+from planner.validate import validate
 
 app = typer.Typer(
     help="ltrako: Transport- und Flugkoordination der Rückführung in NRW (LTraKo digital).",
@@ -83,8 +87,9 @@ def seed(fleet: bool = typer.Option(True, help="Demo-Fuhrpark und -Personal mitl
 def demo(
     date: DateOption = None,
     requests: int = typer.Option(40, min=1, help="Anzahl der Transportaufträge."),
+    time_limit: float = typer.Option(10.0, "--time-limit", min=1, help="Rechenzeit der Planung in Sekunden."),
 ) -> None:
-    """Load NRW reference data and a realistic demo day, then summarise it (main job)."""
+    """Load NRW reference data and a realistic demo day, plan it and summarise (main job)."""
     rt = _runtime()
     day = date.date() if date else _next_working_day()
     upgrade(rt.engine)
@@ -109,10 +114,16 @@ def demo(
     )
     typer.echo(f"  je ZAB: {', '.join(f'{k} {v}' for k, v in sorted(by_zab.items()))}")
     typer.echo(f"  Personen neu: {summary.persons}, Flüge neu: {summary.flights}")
-    typer.echo(
-        "  Planung: der Planer (planner/) ist noch nicht gebaut; der Tag ist als Szenario exportierbar:"
-    )
-    typer.echo(f"    ltrako export-scenario --date {day} --out tag.json")
+    with transaction(rt.sessions) as session:
+        day_scenario = export_scenario(session, day=day, timezone=rt.settings.timezone, travel=rt.travel)
+    typer.echo(f"  Planung (erster Durchgang je ZAB, höchstens {time_limit:.0f} s) …")
+    plan = solve(day_scenario, SolveParams(time_limit_s=time_limit))
+    _report(day_scenario, plan)
+    scenario_out, plan_out = Path(f"demo-day-{day}.json"), Path(f"demo-plan-{day}.json")
+    dump_json(write_scenario(day_scenario), scenario_out)
+    dump_json(write_plan(plan, timezone=day_scenario.timezone), plan_out)
+    typer.echo(f"  Szenario und Plan: {scenario_out}, {plan_out}")
+    typer.echo(f"    prüfen: ltrako validate {scenario_out} {plan_out}")
     typer.echo("  API: ltrako serve  →  http://127.0.0.1:8000/docs  (Token: ltrako token zab --zab ZAB-E)")
 
 
@@ -198,6 +209,65 @@ def import_scenario_cmd(file: Path = typer.Argument(..., exists=True, dir_okay=F
         f"{summary.requests_updated} aktualisiert, {summary.vehicles} Fahrzeuge, "
         f"{summary.escorts} Begleitkräfte, {summary.locked_tours} feste Touren."
     )
+
+
+@app.command("plan")
+def plan_cmd(
+    scenario_file: Path = typer.Argument(..., exists=True, dir_okay=False, metavar="SCENARIO.json"),
+    out: Path = typer.Option(..., "--out", help="Plan-Datei (ltrako-plan/1)."),
+    time_limit: float = typer.Option(20.0, "--time-limit", min=0.5, help="Rechenzeit in Sekunden."),
+    workers: int = typer.Option(2, min=1, help="Prozesse für die ZAB des ersten Durchgangs."),
+) -> None:
+    """Plan a scenario file: tours with crews and times, reasons for the rest."""
+    try:
+        scenario = load_scenario(scenario_file)
+        plan = solve(scenario, SolveParams(time_limit_s=time_limit, workers=workers))
+    except (FormatError, ScenarioError) as exc:
+        _fail(str(exc), 2)
+        return
+    dump_json(write_plan(plan, timezone=scenario.timezone), out)
+    _report(scenario, plan)
+    typer.echo(f"  → {out}")
+
+
+@app.command("validate")
+def validate_cmd(
+    scenario_file: Path = typer.Argument(..., exists=True, dir_okay=False, metavar="SCENARIO.json"),
+    plan_file: Path = typer.Argument(..., exists=True, dir_okay=False, metavar="PLAN.json"),
+) -> None:
+    """Check a plan against its scenario (all eleven rules); exit code 1 if anything is violated."""
+    try:
+        scenario = load_scenario(
+            plan_file.parent / scenario_file if not scenario_file.exists() else scenario_file
+        )
+        plan = read_plan(load_json(plan_file), timezone=scenario.timezone)
+    except FormatError as exc:
+        _fail(str(exc), 2)
+        return
+    violations = validate(scenario, plan)
+    for violation in violations:
+        typer.echo(f"  {violation}")
+    if violations:
+        _fail(f"{len(violations)} Verstöße gegen die Regeln des Austauschformats.", 1)
+    typer.echo(
+        f"Plan gültig: {plan.stats.served} Aufträge in {len(plan.tours)} Touren, alle elf Regeln erfüllt."
+    )
+
+
+def _report(scenario: Scenario, plan: Plan) -> None:
+    violations = validate(scenario, plan)
+    reasons = Counter(u.reason.value for u in plan.unassigned)
+    crew_hours = sum((t.end - t.start) * len(t.escorts) for t in plan.tours) / 3600
+    typer.echo(
+        f"  {plan.stats.served} von {len(scenario.requests)} Aufträgen eingeplant "
+        f"in {len(plan.tours)} Touren, {plan.stats.km:.0f} km, {crew_hours:.0f} Personalstunden, "
+        f"{plan.stats.solve_seconds:.1f} s; "
+        f"gültig: {'ja' if not violations else f'NEIN ({len(violations)} Verstöße)'}"
+    )
+    if reasons:
+        typer.echo("  nicht eingeplant: " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())))
+        for entry in plan.unassigned[:5]:
+            typer.echo(f"    {entry.request}: {entry.detail}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from fixtures.demo_day import generate_day
 from ltrako.cli import app
 from ltrako.config import Settings
 from ltrako.security import Role, local_issuer
-from planner.io import load_scenario
+from planner.io import dump_json, load_scenario, write_scenario
+from tests.factories import DAY
 
 runner = CliRunner()
 
@@ -25,11 +27,17 @@ def env(db_url: str, tmp_path: Path) -> dict[str, str]:
     }
 
 
-def test_demo_loads_a_day_that_exports_and_imports_again(env: dict[str, str], tmp_path: Path) -> None:
-    """`ltrako demo` loads 40 requests; the exported day has them and re-imports cleanly."""
-    result = runner.invoke(app, ["demo", "--date", "2026-11-24"], env=env)
+def test_demo_loads_a_day_that_exports_and_imports_again(
+    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`ltrako demo` loads and plans 40 requests (valid plan written next to it); the exported
+    day has them and re-imports cleanly."""
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["demo", "--date", "2026-11-24", "--time-limit", "3"], env=env)
     assert result.exit_code == 0, result.output
     assert "81 ABH" in result.output and "Aufträge: 40" in result.output
+    assert "gültig: ja" in result.output
+    assert (tmp_path / "demo-plan-2026-11-24.json").exists()
     out = tmp_path / "day.json"
     result = runner.invoke(app, ["export-scenario", "--date", "2026-11-24", "--out", str(out)], env=env)
     assert result.exit_code == 0, result.output
@@ -38,6 +46,25 @@ def test_demo_loads_a_day_that_exports_and_imports_again(env: dict[str, str], tm
     result = runner.invoke(app, ["import-scenario", str(out)], env=env)
     assert result.exit_code == 0, result.output
     assert "0 Aufträge neu, 40 aktualisiert" in result.output
+
+
+def test_plan_writes_a_plan_that_validate_accepts(tmp_path: Path) -> None:
+    """`ltrako plan` plans a scenario file; `ltrako validate` accepts the result and rejects a
+    tampered copy with exit code 1 and the broken rule."""
+    scenario = tmp_path / "day.json"
+    dump_json(write_scenario(generate_day(DAY, requests=12).scenario), scenario)
+    plan = tmp_path / "plan.json"
+    result = runner.invoke(app, ["plan", str(scenario), "--out", str(plan), "--time-limit", "2"])
+    assert result.exit_code == 0, result.output
+    assert "gültig: ja" in result.output
+    ok = runner.invoke(app, ["validate", str(scenario), str(plan)])
+    assert ok.exit_code == 0 and "alle elf Regeln" in ok.output
+    document = json.loads(plan.read_text())
+    document["tours"][0]["escorts"] = []
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(document))
+    bad = runner.invoke(app, ["validate", str(scenario), str(broken)])
+    assert bad.exit_code == 1 and "Regel 4" in bad.output
 
 
 def test_import_scenario_reports_the_broken_key(env: dict[str, str], tmp_path: Path) -> None:

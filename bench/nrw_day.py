@@ -1,0 +1,177 @@
+"""NRW day benchmark: how solve time, served share and kilometres grow with the day's size.
+
+Days come from the demo-day generator (real NRW places from the fixtures, fixed seeds);
+"ample" fleets scale the demo fleet with the number of requests, "tight" ones get 60 % of
+that. Each day is planned twice in the same run: by the planner with its full search and by
+a baseline that stops at the first solution (no local search), so the table shows what the
+search time buys. Every plan is checked by the independent validator.
+
+    python -m bench.nrw_day                       # sizes 100 150 300 1000, ample and tight
+    python -m bench.nrw_day --sizes 150 --fleets ample --out bench/results/nrw150.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from fixtures.demo_day import generate_day
+from planner.diagnose import Fleet, feasible_alone
+from planner.model import Plan, Scenario
+from planner.params import SolveParams
+from planner.solve import solve
+from planner.travel import TravelMatrix
+from planner.validate import validate
+
+DAY = dt.date(2026, 11, 24)  # a Tuesday
+FLEET_FACTOR = {"ample": 1.0, "tight": 0.6}
+
+
+def time_limit_for(size: int) -> float:
+    """The targets' budgets: 20 s at 150 requests, 120 s at 1000, in between proportional."""
+    return round(min(120.0, max(10.0, size * 0.13)), 1)
+
+
+@dataclass(frozen=True)
+class Row:
+    size: int
+    fleet: str
+    vehicles: int
+    escorts: int
+    solver: str
+    time_limit_s: float
+    wall_s: float
+    served: int
+    unassigned: int
+    alone_feasible: int
+    served_of_alone_feasible: int
+    km: float
+    crew_hours: float
+    violations: int
+    reasons: str
+
+
+def _alone_feasible(scenario: Scenario) -> set[str]:
+    matrix = TravelMatrix(scenario.travel, scenario.locations)
+    out = set()
+    for r in scenario.requests:
+        fleet = Fleet(
+            tuple(v for v in scenario.vehicles if v.zab == r.zab),
+            tuple(e for e in scenario.escorts if e.zab == r.zab),
+        )
+        if feasible_alone(r, fleet, matrix):
+            out.add(r.id)
+    return out
+
+
+def _row(
+    size: int,
+    fleet: str,
+    scenario: Scenario,
+    solver: str,
+    limit: float,
+    plan: Plan,
+    wall: float,
+    alone: set[str],
+) -> Row:
+    served = {s.request for t in plan.tours for s in t.stops if s.request}
+    return Row(
+        size=size,
+        fleet=fleet,
+        vehicles=len(scenario.vehicles),
+        escorts=len(scenario.escorts),
+        solver=solver,
+        time_limit_s=limit,
+        wall_s=round(wall, 1),
+        served=plan.stats.served,
+        unassigned=plan.stats.unassigned,
+        alone_feasible=len(alone),
+        served_of_alone_feasible=len(served & alone),
+        km=plan.stats.km,
+        crew_hours=round(sum((t.end - t.start) * len(t.escorts) for t in plan.tours) / 3600, 1),
+        violations=len(validate(scenario, plan)),
+        reasons=" ".join(
+            f"{k}={v}" for k, v in sorted(Counter(u.reason.value for u in plan.unassigned).items())
+        ),
+    )
+
+
+def run(sizes: list[int], fleets: list[str], seed: int, workers: int) -> list[Row]:
+    rows = []
+    for size in sizes:
+        for fleet in fleets:
+            scale = max(1.0, size / 40) * FLEET_FACTOR[fleet]
+            scenario = generate_day(DAY, requests=size, fleet_scale=scale, seed=seed).scenario
+            alone = _alone_feasible(scenario)
+            limit = time_limit_for(size)
+            for solver, params in (
+                (
+                    "first-solution",
+                    SolveParams(time_limit_s=limit, workers=workers, metaheuristic="GREEDY_DESCENT"),
+                ),
+                ("planner", SolveParams(time_limit_s=limit, workers=workers)),
+            ):
+                began = time.perf_counter()
+                plan = solve(scenario, params)
+                row = _row(size, fleet, scenario, solver, limit, plan, time.perf_counter() - began, alone)
+                rows.append(row)
+                print(_line(row), flush=True)
+    return rows
+
+
+def _line(row: Row) -> str:
+    share = row.served / row.size
+    return (
+        f"{row.size:>5} {row.fleet:<6} {row.solver:<15} {row.vehicles:>4}v {row.escorts:>5}e "
+        f"limit {row.time_limit_s:>6.1f}s wall {row.wall_s:>6.1f}s  served {row.served:>4} ({share:6.1%})  "
+        f"of alone-feasible {row.served_of_alone_feasible}/{row.alone_feasible}  km {row.km:>9.1f}  "
+        f"crew-h {row.crew_hours:>7.1f}  violations {row.violations}  {row.reasons}"
+    )
+
+
+def ratios(rows: list[Row]) -> list[str]:
+    """Planner against the first-solution baseline of the same day, same run."""
+    out = []
+    by_key = {(r.size, r.fleet, r.solver): r for r in rows}
+    for (size, fleet, solver), row in sorted(by_key.items()):
+        base = by_key.get((size, fleet, "first-solution"))
+        if solver != "planner" or base is None:
+            continue
+        out.append(
+            f"{size:>5} {fleet:<6} served ×{row.served / max(1, base.served):.3f}  "
+            f"km ×{row.km / max(1e-9, base.km):.3f}  "
+            f"crew-hours ×{row.crew_hours / max(1e-9, base.crew_hours):.3f}"
+        )
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 150, 300, 1000])
+    parser.add_argument("--fleets", nargs="+", choices=sorted(FLEET_FACTOR), default=["ample", "tight"])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=Path("bench/results/nrw_day.csv"))
+    args = parser.parse_args(argv)
+    rows = run(args.sizes, args.fleets, args.seed, args.workers)
+    print("\nplanner ÷ first-solution baseline (same day, same run):")
+    print("\n".join(ratios(rows)))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with open(args.out, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(Row.__dataclass_fields__))
+        writer.writeheader()
+        writer.writerows(row.__dict__ for row in rows)
+    print(f"\n→ {args.out}")
+    return 1 if any(r.violations for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
