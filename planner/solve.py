@@ -178,8 +178,9 @@ class _Part:
                 form_crews(staff, [r for r in self.part.requests if self.part.cross_zab or r.zab == zab])
             )
         assignments = bind_crews(crews, self.part.vehicles, self.part.requests, taken=locked_assignments)
-        best = self._round(assignments, locked_map, conflicts, params, FIRST_ROUND_SHARE * time_limit)
-        for _ in range(MAX_CREW_ROUNDS):
+        first = FIRST_ROUND_SHARE if params.crew_rounds else 1.0
+        best = self._round(assignments, locked_map, conflicts, params, first * time_limit)
+        for round_no in range(params.crew_rounds):
             left = deadline - time.perf_counter()
             pending = [r for r in self._open(best, conflicts) if self._alone(r)]
             if left < MIN_ROUND_S or not pending:
@@ -187,7 +188,8 @@ class _Part:
             reshaped = self._reshape(best, pending)
             if reshaped is None:
                 break
-            candidate = self._round(reshaped, locked_map, conflicts, params, left * 0.9)
+            share = left * 0.9 / (params.crew_rounds - round_no)
+            candidate = self._round(reshaped, locked_map, conflicts, params, share)
             if candidate.score <= best.score:
                 break
             best = candidate
@@ -394,8 +396,7 @@ class _Part:
         return explain(request, self._fleet(request), self.matrix, self.clock)
 
 
-FIRST_ROUND_SHARE = 0.6
-MAX_CREW_ROUNDS = 3
+FIRST_ROUND_SHARE = 0.45
 MIN_ROUND_S = 0.3
 
 
