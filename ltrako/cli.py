@@ -132,11 +132,15 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Adresse."),
     port: int = typer.Option(8000, help="Port."),
     workers: int = typer.Option(1, help="Worker-Prozesse."),
+    scheduler: bool = typer.Option(True, help="Nächtliche Restplatzbörse in diesem Dienst ausführen."),
 ) -> None:
-    """Run the HTTP API (OpenAPI at /docs)."""
+    """Run the HTTP API (OpenAPI at /docs), with the nightly Restplatzbörse batch."""
+    import os
+
     import uvicorn
 
     upgrade(_runtime().engine)
+    os.environ["LTRAKO_SCHEDULER"] = "1" if scheduler else "0"
     # Imported by name: the web layer sits above ltrako and is loaded only here.
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
 
@@ -252,6 +256,137 @@ def validate_cmd(
     typer.echo(
         f"Plan gültig: {plan.stats.served} Aufträge in {len(plan.tours)} Touren, alle elf Regeln erfüllt."
     )
+
+
+restplatz_app = typer.Typer(
+    help="Restplatzbörse: abgelehnte Fahrten ZAB-übergreifend neu planen.", no_args_is_help=True
+)
+app.add_typer(restplatz_app, name="restplatz")
+
+
+@restplatz_app.command("run")
+def restplatz_run(
+    date: Annotated[
+        dt.datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="Planungstag JJJJ-MM-TT.")
+    ],
+    time_limit: float | None = typer.Option(
+        None, "--time-limit", min=0.5, help="Rechenzeit (Standard: Einstellung)."
+    ),
+) -> None:
+    """Re-plan the day's pool now (the job the nightly batch runs) and print the run record."""
+    from ltrako.restplatz import run_pool
+
+    rt = _runtime()
+    upgrade(rt.engine)
+    run = run_pool(rt, date.date(), actor=SYSTEM, time_limit_s=time_limit)
+    assert run is not None
+    typer.echo(
+        f"Restplatzbörse {run.day:%d.%m.%Y}: Lauf {run.id} {run.status.value}; Pool {run.pool_size}, "
+        f"neue Angebote {run.offers_made}, offene Angebote {run.offers_open}, ohne Angebot {run.still_open}"
+        + (f"; Fehler: {run.error}" if run.error else "")
+    )
+    if run.status.value == "failed":
+        raise typer.Exit(1)
+
+
+@restplatz_app.command("scheduler")
+def restplatz_scheduler() -> None:
+    """Run only the nightly batch (foreground), e.g. beside API instances started with --no-scheduler."""
+    import time
+
+    from ltrako.nightly import JOB_ID, start_scheduler
+
+    rt = _runtime()
+    upgrade(rt.engine)
+    scheduler = start_scheduler(rt)
+    typer.echo(f"Nächtlicher Lauf geplant: {scheduler.get_job(JOB_ID).next_run_time}")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        scheduler.shutdown()
+
+
+bench_app = typer.Typer(
+    help="Öffentliche PDPTW-Benchmarks (Li & Lim, Sartori & Buriol).", no_args_is_help=True
+)
+app.add_typer(bench_app, name="bench")
+
+
+def _bench(
+    family: str,
+    directory: Path,
+    time_limit: float,
+    out: Path,
+    routes_dir: Path | None,
+    solvers: str,
+    sets: str,
+    instances: str | None,
+    limit: int | None,
+) -> None:
+    # The benchmark harness (and VROOM/PyVRP, extra "bench") are loaded only here.
+    from bench.pdptw.run import SETS, run, summary
+    from bench.pdptw.solvers import SOLVERS
+
+    chosen = [s.strip() for s in solvers.split(",") if s.strip()]
+    unknown = [s for s in chosen if s not in SOLVERS]
+    if unknown or not chosen:
+        _fail(f"--solvers: unbekannt {', '.join(unknown) or '(leer)'}; möglich: {', '.join(SOLVERS)}.", 2)
+    sizes = [s.strip() for s in sets.split(",") if s.strip()]
+    if not sizes or any(s not in SETS[family] for s in sizes):
+        _fail(f"--sets: möglich sind {', '.join(SETS[family])}.", 2)
+    rows = run(
+        family,
+        directory,
+        solvers=chosen,
+        seconds=time_limit,
+        out=out,
+        routes_dir=routes_dir,
+        sets=sizes,
+        instances=instances.split(",") if instances else None,
+        limit=limit,
+    )
+    typer.echo("")
+    typer.echo(summary(rows))
+    typer.echo(f"→ {out}")
+    if not all(r.valid for r in rows):
+        _fail("ungültige Lösungen im Benchmark.", 1)
+
+
+def _bench_command(family: str, folder_help: str, summary: str) -> None:
+    """`ltrako bench <family>`: the same options for every benchmark family."""
+
+    def command(
+        directory: Path = typer.Argument(..., exists=True, file_okay=False, help=folder_help),
+        time_limit: float = typer.Option(30.0, "--time-limit", help="Sekunden je Instanz und Löser."),
+        out: Path = typer.Option(Path(f"bench/results/{family}.csv"), "--out"),
+        routes_dir: Path | None = typer.Option(
+            None, "--routes-dir", help="Routen im SINTEF-Format je Löser."
+        ),
+        solvers: str = typer.Option(
+            "ltrako,vroom,pyvrp,ortools",
+            help="Kommagetrennt: ltrako, vroom, pyvrp, ortools (OR-Tools allein, ohne Portfolio).",
+        ),
+        sets: str = typer.Option("100", help="Instanzgrößen: 100 und/oder 200."),
+        instances: str | None = typer.Option(None, help="Nur diese Instanzen (kommagetrennt)."),
+        limit: int | None = typer.Option(None, help="Nur die ersten N Instanzen."),
+    ) -> None:
+        _bench(family, directory, time_limit, out, routes_dir, solvers, sets, instances, limit)
+
+    command.__doc__ = summary
+    bench_app.command(family)(command)
+
+
+_bench_command(
+    "lilim",
+    "…/benchmarks/lilim oder pdp_100",
+    "Li & Lim PDPTW: ltrako's search beside VROOM, PyVRP and plain OR-Tools; vehicles, then distance.",
+)
+_bench_command(
+    "sartori",
+    "…/benchmarks/sartori-buriol oder n100",
+    "Sartori & Buriol real-road PDPTW (travel-time matrices): the same comparison.",
+)
 
 
 def _report(scenario: Scenario, plan: Plan) -> None:

@@ -12,6 +12,7 @@ class SolveParams:
     workers: int = 2  # processes for independent ZABs (first pass)
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    portfolio: bool = True  # PyVRP where it applies, vehicle reduction where vehicles cost
     crew_rounds: int = 3  # re-forming crews for requests left open that could be served alone
     seed: int = 0
     log_search: bool = False

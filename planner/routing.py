@@ -155,25 +155,32 @@ STATUS = {
 }
 
 
-def solve_routing(
-    problem: RoutingProblem, params: SolveParams, time_limit_s: float | None = None
+def search(
+    problem: RoutingProblem,
+    params: SolveParams,
+    time_limit_s: float,
+    *,
+    initial: tuple[tuple[int, ...], ...] | None = None,
+    max_vehicles: int | None = None,
 ) -> RoutingSolution:
-    """The best routes found within the limit; empty routes if no solution was found."""
+    """The best routes OR-Tools finds within the limit, optionally starting from `initial`
+    routes and using at most `max_vehicles` vehicles; empty routes if nothing was found."""
     began = time.perf_counter()
     built = _Built(problem)
-    search = built.parameters(params, params.time_limit_s if time_limit_s is None else time_limit_s)
+    if max_vehicles is not None:
+        built.model.SetMaximumNumberOfActiveVehicles(max_vehicles)
+    parameters = built.parameters(params, time_limit_s)
     assignment = None
-    if problem.initial_routes is not None:
-        routes = [
-            [built.index(node) for node in route] for route in problem.initial_routes
-        ]  # indices, not nodes
+    start_routes = initial if initial is not None else problem.initial_routes
+    if start_routes is not None:
+        routes = [[built.index(node) for node in route] for route in start_routes]  # indices, not nodes
         start = built.model.ReadAssignmentFromRoutes(routes, True)
         if start is not None:
-            assignment = built.model.SolveFromAssignmentWithParameters(start, search)
+            assignment = built.model.SolveFromAssignmentWithParameters(start, parameters)
         else:
-            log.warning("warm start rejected by the model; solving from scratch")
+            log.info("warm start rejected by the model; solving from scratch")
     if assignment is None:
-        assignment = built.model.SolveWithParameters(search)
+        assignment = built.model.SolveWithParameters(parameters)
     status = STATUS.get(built.model.status(), str(built.model.status()))
     seconds = time.perf_counter() - began
     if assignment is None:

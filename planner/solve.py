@@ -43,8 +43,8 @@ from planner.model import (
     Vehicle,
 )
 from planner.params import SolveParams
-from planner.routing import solve_routing
 from planner.schedule import RideLimit, Timing, Visit, schedule
+from planner.search import solve_routing
 from planner.travel import HaversineProvider, TravelMatrix
 from planner.validate import Violation, validate
 
