@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from ltrako.access import sees_medical
+from ltrako.dayplan import RejectReason, reason_label
 from ltrako.lifecycle import LABELS_DE
 from ltrako.models import (
     Abh,
     Gender,
     Location,
+    OfferStatus,
     Person,
+    PlanVersion,
     RequestOrigin,
     RequestStatus,
+    RestplatzOffer,
+    RestplatzRun,
+    RunStatus,
     TransportPurpose,
     Vehicle,
     Zab,
@@ -200,6 +207,11 @@ class TransportRequestRead(BaseModel):
     pickup: StopRead
     dropoff: StopRead
     flight_id: int | None
+    carrier_zab_id: str | None = Field(
+        description="Die ZAB, die fährt (nach Annahme oder Transportübernahme)."
+    )
+    pool_reason: str | None = Field(description="Warum die Restplatzbörse zuletzt keine ZAB fand.")
+    pool_reason_label: str | None
     created_at: dt.datetime
 
     @classmethod
@@ -237,6 +249,9 @@ class TransportRequestRead(BaseModel):
             pickup=stop(r.pickup_location_id, r.pickup_earliest, r.pickup_latest, r.pickup_service_min),
             dropoff=stop(r.dropoff_location_id, r.dropoff_earliest, r.dropoff_latest, r.dropoff_service_min),
             flight_id=r.flight_id,
+            carrier_zab_id=r.carrier_zab_id,
+            pool_reason=r.pool_reason,
+            pool_reason_label=reason_label(r.pool_reason),
             created_at=r.created_at.astimezone(zone),
         )
 
@@ -267,3 +282,130 @@ class ValidationErrorRead(BaseModel):
 
 class ErrorRead(BaseModel):
     detail: str
+
+
+# ------------------------------------------------------------------ planning and pool
+
+
+class PlanCreate(Strict):
+    day: dt.date
+    zab_id: str | None = Field(None, description="Nur für admin; Disponenten planen ihre eigene ZAB.")
+    time_limit_s: float = Field(20.0, gt=0, le=300)
+
+
+class UnassignedRead(BaseModel):
+    request: str
+    reason: str
+    reason_label: str | None
+    detail: str
+
+
+class PlanVersionRead(BaseModel):
+    id: int
+    day: dt.date
+    zab_id: str
+    number: int
+    created_at: dt.datetime
+    created_by: str
+    served: int
+    unassigned: int
+    km: float
+    tours: list[dict[str, Any]] = Field(
+        description="Vorgeschlagene Touren (ltrako-plan/1), Index = tour_index."
+    )
+    unassigned_requests: list[UnassignedRead]
+
+    @classmethod
+    def of(cls, v: PlanVersion, zone: ZoneInfo) -> PlanVersionRead:
+        return cls(
+            id=v.id or 0,
+            day=v.day,
+            zab_id=v.zab_id,
+            number=v.number,
+            created_at=v.created_at.astimezone(zone),
+            created_by=v.created_by,
+            served=v.served,
+            unassigned=v.unassigned,
+            km=v.km,
+            tours=list(v.plan.get("tours", [])),
+            unassigned_requests=[
+                UnassignedRead(
+                    request=u["request"],
+                    reason=u["reason"],
+                    reason_label=reason_label(u["reason"]),
+                    detail=u.get("detail", ""),
+                )
+                for u in v.plan.get("unassigned", [])
+            ],
+        )
+
+
+class RejectCreate(Strict):
+    reason: RejectReason
+    reason_text: str | None = Field(None, max_length=400, description="Freitext ohne personenbezogene Daten.")
+
+
+class CloseCreate(Strict):
+    outcome: Literal["self_transport", "cancelled"]
+    reason_text: str | None = Field(None, max_length=400)
+
+
+class TourCommitted(BaseModel):
+    tour_id: int
+
+
+class RejectedList(BaseModel):
+    rejected: list[str]
+
+
+class RunCreate(Strict):
+    day: dt.date
+    time_limit_s: float | None = Field(None, gt=0, le=600)
+
+
+class RunRead(BaseModel):
+    id: int
+    day: dt.date
+    trigger: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    status: RunStatus
+    started_by: str
+    pool_size: int
+    offers_made: int
+    offers_open: int
+    taken: int
+    still_open: int
+    error: str | None
+
+    @classmethod
+    def of(cls, r: RestplatzRun) -> RunRead:
+        return cls.model_validate(r, from_attributes=True)
+
+
+class OfferRead(BaseModel):
+    id: int
+    run_id: int
+    day: dt.date
+    zab_id: str
+    vehicle_id: str
+    request_ids: list[str]
+    base_tour_id: int | None
+    added_km: float
+    added_min: int
+    status: OfferStatus
+    tour: dict[str, Any]
+
+    @classmethod
+    def of(cls, o: RestplatzOffer) -> OfferRead:
+        return cls.model_validate(o, from_attributes=True)
+
+
+# Answers of the decision endpoints besides success: the OpenAPI document lists them.
+DECISION_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorRead},
+    403: {"model": ErrorRead},
+    404: {"model": ErrorRead},
+    409: {"model": ErrorRead},
+    422: {"model": ValidationErrorRead},
+}

@@ -34,6 +34,14 @@ class Settings(BaseSettings):
     travel_circuity: float = 1.3
     travel_speed_kmh: float = 70.0
 
+    # Restplatzbörse: the nightly re-run (local time of `timezone`) for the coming days.
+    restplatz_hour: int = Field(default=2, ge=0, le=23)
+    restplatz_minute: int = Field(default=0, ge=0, le=59)
+    restplatz_days_ahead: int = Field(default=3, ge=1, le=14)
+    restplatz_time_limit_s: float = Field(default=60.0, gt=0)
+    restplatz_misfire_grace_s: int = Field(default=3 * 3600, ge=1)
+    scheduler: bool = False  # run the nightly batch in this process (`ltrako serve` turns it on)
+
     @property
     def uses_oidc(self) -> bool:
         return self.oidc_issuer is not None

@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, func, select
 
 from ltrako import audit, lifecycle
 from ltrako.errors import FieldProblem, InvalidInput
@@ -79,14 +80,21 @@ def export_scenario(
         TransportRequest.service_date == day, col(TransportRequest.status).in_(list(statuses))
     )
     if zab_id is not None and not cross_zab:
-        query = query.where(TransportRequest.zab_id == zab_id)
-    requests = [_export_request(r, clock) for r in session.exec(query.order_by(TransportRequest.id)).all()]
+        query = query.where(_planning_zab() == zab_id)
+    rows = {r.id: r for r in session.exec(query).all()}
     locked = _export_locked(session, day, {v.id for v in vehicles})
+    on_locked = {s.request for t in locked for s in t.stops} - set(rows)
+    if on_locked:  # a committed tour carries its requests whatever their status or ZAB
+        rows.update(
+            (r.id, r)
+            for r in session.exec(select(TransportRequest).where(col(TransportRequest.id).in_(on_locked)))
+        )
+    requests = [_export_request(rows[k], clock) for k in sorted(rows)]
     zabs = _zabs_of(vehicles, escorts, requests)
     wanted = {v.depot for v in vehicles} | {s.location for r in requests for s in (r.pickup, r.dropoff)}
     wanted |= {z.location_id for z in session.exec(select(Zab).where(col(Zab.id).in_(zabs))).all()}
-    rows = session.exec(select(Location).where(col(Location.id).in_(wanted)).order_by(Location.id)).all()
-    locations = tuple(pm.Location(r.id, r.name, r.lat, r.lon, pm.LocationKind(r.kind)) for r in rows)
+    places = session.exec(select(Location).where(col(Location.id).in_(wanted)).order_by(Location.id)).all()
+    locations = tuple(pm.Location(p.id, p.name, p.lat, p.lon, pm.LocationKind(p.kind)) for p in places)
     return pm.Scenario(
         date=day,
         timezone=timezone,
@@ -169,10 +177,15 @@ def _export_escorts(session: Session, clock: Clock, zab_id: str | None) -> list[
     ]
 
 
+def _planning_zab() -> Any:
+    """The ZAB that plans a request: the one driving it (after a take-over), else the responsible one."""
+    return func.coalesce(col(TransportRequest.carrier_zab_id), col(TransportRequest.zab_id))
+
+
 def _export_request(r: TransportRequest, clock: Clock) -> pm.Request:
     return pm.Request(
         id=r.id,
-        zab=r.zab_id,
+        zab=r.carrier_zab_id or r.zab_id,
         abh=r.abh_id,
         persons=r.persons,
         escorts_required=r.escorts_required,

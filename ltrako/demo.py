@@ -37,12 +37,26 @@ class DemoSummary:
 
 
 def load_demo_day(
-    session: Session, *, day: dt.date, requests: int, travel: HaversineTravel, timezone: str, actor: Principal
+    session: Session,
+    *,
+    day: dt.date,
+    requests: int,
+    travel: HaversineTravel,
+    timezone: str,
+    actor: Principal,
+    seed: int = 1,
+    fleet_scale: float = 1.0,
 ) -> DemoSummary:
     """Load reference data and the demo day `day` (ids R-YYMMDD-NNNN; re-running updates it)."""
     seeded = load_reference(session)
     demo = generate_day(
-        day, requests=requests, travel=travel, timezone=timezone, id_prefix=f"R-{day:%y%m%d}-"
+        day,
+        requests=requests,
+        travel=travel,
+        timezone=timezone,
+        id_prefix=f"R-{day:%y%m%d}-",
+        seed=seed,
+        fleet_scale=fleet_scale,
     )
     imported = import_scenario(session, scenario=demo.scenario, actor=actor)
     persons = flights = 0

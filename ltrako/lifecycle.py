@@ -6,7 +6,9 @@ completed | cancelled | self_transport (the ABH drives itself).
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from collections.abc import Collection
+
+from sqlmodel import Session, col, update
 
 from ltrako.errors import Conflict
 from ltrako.models import RequestStatus, RequestStatusChange, TransportRequest
@@ -83,3 +85,44 @@ def record_created(session: Session, request: TransportRequest, *, actor: Princi
             request_id=request.id, from_status=None, to_status=request.status, actor=actor.subject
         )
     )
+
+
+def claim(
+    session: Session,
+    request_id: str,
+    expected: Collection[RequestStatus],
+    target: RequestStatus,
+    *,
+    actor: Principal,
+    reason_code: str | None = None,
+    reason_text: str | None = None,
+) -> bool:
+    """Move the request to `target` only if it is still in one of `expected`, atomically.
+
+    One conditional UPDATE: of two transactions claiming the same request, the second waits
+    for the first (PostgreSQL row lock, SQLite writer lock) and then finds nothing to update.
+    Returns False if the request was not in an expected status.
+    """
+    row = session.get(TransportRequest, request_id)
+    if row is None:
+        return False
+    current = RequestStatus(row.status)
+    result = session.exec(
+        update(TransportRequest)
+        .where(col(TransportRequest.id) == request_id, col(TransportRequest.status).in_(list(expected)))
+        .values(status=target, status_reason=reason_code)
+    )
+    if result.rowcount != 1:
+        return False
+    session.refresh(row)
+    session.add(
+        RequestStatusChange(
+            request_id=request_id,
+            from_status=current if current in expected else None,
+            to_status=target,
+            actor=actor.subject,
+            reason_code=reason_code,
+            reason_text=reason_text,
+        )
+    )
+    return True

@@ -407,22 +407,29 @@ def _read_tour(node: _Node, clock: Clock) -> Tour:
     )
 
 
+def read_tour(data: Any, clock: Clock) -> Tour:
+    """One tour object of an ltrako-plan/1 document (as stored with a Restplatzbörse offer)."""
+    return _read_tour(_Node(data, ""), clock)
+
+
+def write_tour(tour: Tour, clock: Clock) -> dict[str, Any]:
+    """One tour as the JSON object of an ltrako-plan/1 document."""
+    return {
+        "vehicle": tour.vehicle,
+        "escorts": list(tour.escorts),
+        "start": clock.format(tour.start),
+        "end": clock.format(tour.end),
+        "stops": [_write_stop(s, clock) for s in tour.stops],
+    }
+
+
 def write_plan(plan: Plan, *, timezone: str) -> dict[str, Any]:
     """The plan as a JSON-ready ltrako-plan/1 document, times in `timezone`."""
     clock = Clock(plan.scenario_date, timezone)
     return {
         "format": PLAN_FORMAT,
         "scenario_date": plan.scenario_date.isoformat(),
-        "tours": [
-            {
-                "vehicle": t.vehicle,
-                "escorts": list(t.escorts),
-                "start": clock.format(t.start),
-                "end": clock.format(t.end),
-                "stops": [_write_stop(s, clock) for s in t.stops],
-            }
-            for t in plan.tours
-        ],
+        "tours": [write_tour(t, clock) for t in plan.tours],
         "unassigned": [
             {"request": u.request, "reason": u.reason.value, "detail": u.detail} for u in plan.unassigned
         ],

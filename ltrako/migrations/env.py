@@ -9,11 +9,18 @@ from ltrako.config import Settings
 from ltrako.db import make_engine
 from ltrako.models import metadata
 
+SCHEDULER_TABLE = "ltrako_scheduler_jobs"  # APScheduler's job store manages its own table
+
+
+def _include(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+    return not (type_ == "table" and name == SCHEDULER_TABLE)
+
 
 def _configure(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
         connection=connection,
         target_metadata=metadata,
+        include_object=_include,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying
         compare_type=True,
     )

@@ -4,6 +4,13 @@ from ltrako.models.audit import AuditAction, AuditEvent, AuditOutcome
 from ltrako.models.base import metadata
 from ltrako.models.fleet import Escort, EscortShift, Gender, Vehicle, VehicleAvailability
 from ltrako.models.flights import Flight, FlightKind, FlightLeg
+from ltrako.models.planning import (
+    OfferStatus,
+    PlanVersion,
+    RestplatzOffer,
+    RestplatzRun,
+    RunStatus,
+)
 from ltrako.models.reference import Abh, AbhKind, Location, PlanningDay, Regierungsbezirk, Zab
 from ltrako.models.requests import (
     Person,
@@ -29,12 +36,17 @@ __all__ = [
     "FlightLeg",
     "Gender",
     "Location",
+    "OfferStatus",
     "Person",
+    "PlanVersion",
     "PlanningDay",
     "Regierungsbezirk",
     "RequestOrigin",
     "RequestStatus",
     "RequestStatusChange",
+    "RestplatzOffer",
+    "RestplatzRun",
+    "RunStatus",
     "Tour",
     "TourEscort",
     "TourStop",

@@ -88,6 +88,10 @@ class TransportRequest(SQLModel, table=True):
         default=RequestStatus.SUBMITTED, sa_type=enum_type(RequestStatus), index=True
     )
     status_reason: str | None = Field(default=None, max_length=40)
+    # The ZAB that drives (own ZAB after acceptance, another one after a Transportübernahme).
+    carrier_zab_id: str | None = Field(default=None, max_length=32, foreign_key="zab.id")
+    # Why the last Restplatzbörse run placed it nowhere (planner reason code), for the ABH.
+    pool_reason: str | None = Field(default=None, max_length=40)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_by: str = Field(max_length=80)
 

@@ -11,12 +11,16 @@ from planner.model import StopType
 
 
 class Tour(SQLModel, table=True):
+    """A committed tour: one per vehicle and day (the planner plans one tour per vehicle)."""
+
     __tablename__ = "tour"
+    __table_args__ = (UniqueConstraint("day", "vehicle_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     day: dt.date = Field(index=True)
     vehicle_id: str = Field(max_length=32, foreign_key="vehicle.id", index=True)
     is_committed: bool = False
+    revision: int = 1  # +1 on every change; offers built on an older revision are stale
     start: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     end: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -30,7 +34,8 @@ class TourEscort(SQLModel, table=True):
 
 class TourStop(SQLModel, table=True):
     __tablename__ = "tour_stop"
-    __table_args__ = (UniqueConstraint("tour_id", "seq"),)
+    # A request's pickup and dropoff are on one tour only: never on two plans.
+    __table_args__ = (UniqueConstraint("tour_id", "seq"), UniqueConstraint("request_id", "type"))
 
     id: int | None = Field(default=None, primary_key=True)
     tour_id: int = Field(foreign_key="tour.id", index=True)

@@ -1,0 +1,87 @@
+"""First pass per ZAB: plan a day, see the proposal, accept tours, reject requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Query
+
+from api.deps import PrincipalDep, RuntimeDep, SessionDep
+from api.schemas import (
+    DECISION_ERRORS,
+    PlanCreate,
+    PlanVersionRead,
+    RejectCreate,
+    RejectedList,
+    TourCommitted,
+    TransportRequestRead,
+)
+from ltrako import dayplan
+from ltrako.requests import get_request
+
+router = APIRouter(tags=["Tagesplanung"])
+ERRORS = DECISION_ERRORS
+
+
+@router.post("/plans", response_model=PlanVersionRead, status_code=201, responses=ERRORS)
+def plan_day(body: PlanCreate, principal: PrincipalDep, runtime: RuntimeDep) -> PlanVersionRead:
+    """Plan the ZAB's day (erster Durchgang); committed tours stay locked. Stored as a new version."""
+    version = dayplan.plan_day(
+        runtime, principal, day=body.day, zab_id=body.zab_id, time_limit_s=body.time_limit_s
+    )
+    return PlanVersionRead.of(version, runtime.zone)
+
+
+@router.get("/plans", response_model=list[PlanVersionRead], responses=ERRORS)
+def list_versions(
+    session: SessionDep,
+    principal: PrincipalDep,
+    runtime: RuntimeDep,
+    day: dt.date = Query(..., description="Planungstag JJJJ-MM-TT."),
+    zab_id: str | None = None,
+) -> list[PlanVersionRead]:
+    return [
+        PlanVersionRead.of(v, runtime.zone)
+        for v in dayplan.versions_of(session, principal, day=day, zab_id=zab_id)
+    ]
+
+
+@router.get("/plans/{version_id}", response_model=PlanVersionRead, responses=ERRORS)
+def get_version(
+    version_id: int, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
+) -> PlanVersionRead:
+    return PlanVersionRead.of(dayplan.get_version(session, principal, version_id), runtime.zone)
+
+
+@router.post("/plans/{version_id}/tours/{tour_index}/accept", response_model=TourCommitted, responses=ERRORS)
+def accept_tour(
+    version_id: int, tour_index: int, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
+) -> TourCommitted:
+    """Accept a proposed tour: it is committed (locked in later plans), its requests angenommen."""
+    tour_id = dayplan.accept_tour(
+        session, principal, version_id=version_id, tour_index=tour_index, timezone=runtime.settings.timezone
+    )
+    return TourCommitted(tour_id=tour_id)
+
+
+@router.post("/plans/{version_id}/reject-unassigned", response_model=RejectedList, responses=ERRORS)
+def reject_unassigned(
+    version_id: int, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
+) -> RejectedList:
+    """Confirm the planner's proposed rejections: those requests go to the Restplatzbörse."""
+    rejected = dayplan.reject_unassigned(
+        session, principal, version_id=version_id, timezone=runtime.settings.timezone
+    )
+    return RejectedList(rejected=rejected)
+
+
+@router.post("/transport-requests/{request_id}/reject", response_model=TransportRequestRead, responses=ERRORS)
+def reject(
+    request_id: str, body: RejectCreate, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
+) -> TransportRequestRead:
+    """Reject a request with a reason; it enters the Restplatzbörse."""
+    dayplan.reject_request(
+        session, principal, request_id=request_id, reason=body.reason, text=body.reason_text
+    )
+    record = get_request(session, principal=principal, request_id=request_id, context="reject")
+    return TransportRequestRead.of(record, principal, runtime.zone)

@@ -1,0 +1,78 @@
+"""Restplatzbörse: runs (by hand; nightly by the scheduler), offers, Transportübernahme."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Query
+
+from api.deps import PrincipalDep, RuntimeDep, SessionDep
+from api.schemas import (
+    DECISION_ERRORS,
+    CloseCreate,
+    OfferRead,
+    RunCreate,
+    RunRead,
+    TransportRequestRead,
+)
+from ltrako import restplatz
+from ltrako.db import transaction
+from ltrako.errors import Forbidden
+from ltrako.models import OfferStatus, RequestStatus
+from ltrako.requests import get_request
+from ltrako.security import Role
+
+router = APIRouter(tags=["Restplatzbörse"])
+ERRORS = DECISION_ERRORS
+RUN_ROLES = frozenset({Role.ZAB, Role.ADMIN})
+
+
+@router.post("/restplatz/runs", response_model=RunRead, status_code=201, responses=ERRORS)
+def run(body: RunCreate, principal: PrincipalDep, runtime: RuntimeDep) -> RunRead:
+    """Re-plan the day's pool across all ZABs now (the same job the nightly batch runs)."""
+    if principal.role not in RUN_ROLES:
+        raise Forbidden("Nur ZAB-Disponenten und Betrieb starten die Restplatzbörse.")
+    record = restplatz.run_pool(runtime, body.day, actor=principal, time_limit_s=body.time_limit_s)
+    assert record is not None  # manual runs have no slot
+    return RunRead.of(record)
+
+
+@router.get("/restplatz/runs", response_model=list[RunRead], responses=ERRORS)
+def list_runs(principal: PrincipalDep, runtime: RuntimeDep, day: dt.date = Query(...)) -> list[RunRead]:
+    if principal.role not in RUN_ROLES | {Role.MINISTRY}:
+        raise Forbidden()
+    with transaction(runtime.sessions) as session:
+        return [RunRead.of(r) for r in restplatz.runs(session, day=day)]
+
+
+@router.get("/restplatz/offers", response_model=list[OfferRead], responses=ERRORS)
+def list_offers(
+    session: SessionDep,
+    principal: PrincipalDep,
+    day: dt.date = Query(...),
+    status: OfferStatus | None = OfferStatus.OPEN,
+) -> list[OfferRead]:
+    """Offers addressed to the caller's ZAB (admin: all)."""
+    return [OfferRead.of(o) for o in restplatz.offers(session, principal, day=day, status=status)]
+
+
+@router.post("/restplatz/offers/{offer_id}/take", response_model=OfferRead, responses=ERRORS)
+def take(offer_id: int, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep) -> OfferRead:
+    """Transportübernahme: the offer becomes a committed tour of the caller's ZAB; 409 if taken already."""
+    offer = restplatz.take_over(session, principal, offer_id=offer_id, timezone=runtime.settings.timezone)
+    return OfferRead.of(offer)
+
+
+@router.post("/transport-requests/{request_id}/close", response_model=TransportRequestRead, responses=ERRORS)
+def close(
+    request_id: str, body: CloseCreate, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
+) -> TransportRequestRead:
+    """The ABH drives itself (self_transport) or the removal is cancelled (cancelled)."""
+    restplatz.close_request(
+        session, principal, request_id=request_id, outcome=RequestStatus(body.outcome), text_=body.reason_text
+    )
+    return TransportRequestRead.of(
+        get_request(session, principal=principal, request_id=request_id, context="close"),
+        principal,
+        runtime.zone,
+    )

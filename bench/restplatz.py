@@ -1,0 +1,204 @@
+"""Restplatzbörse benchmark: how many first-pass rejections another ZAB takes over, at what cost.
+
+A demo NRW day is loaded into a fresh SQLite database; the escorts of the `--tight` ZABs are
+cut to a share of their roster (more requests than they can carry), the other ZABs keep the
+demo staffing times `--fleet` (spare capacity). Then the daily loop runs as dispatchers would: each ZAB plans
+its day (first pass), accepts every proposed tour and confirms the planner's rejections; one
+Restplatzbörse run re-plans the pool across all ZABs, and every offer is taken over.
+
+Reported per day: first-pass rejections, offers, requests placed (share), added kilometres per
+placed request, the run's wall time, and the proof that nothing committed was broken: the
+committed tours before the run, stop order and crew, against those after every take-over,
+and the independent validator on the final committed plan of the whole day.
+
+    python -m bench.restplatz                          # 150 requests, seeds 1 2 3, Essen and Köln tight
+    python -m bench.restplatz --sizes 300 --seeds 1 --tight ZAB-E --share 0.3
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import col, select
+
+from ltrako import dayplan, restplatz
+from ltrako.config import Settings
+from ltrako.convert import export_scenario
+from ltrako.db import transaction, upgrade
+from ltrako.demo import load_demo_day
+from ltrako.errors import Conflict
+from ltrako.models import (
+    Escort,
+    EscortShift,
+    OfferStatus,
+    RequestStatus,
+    RestplatzOffer,
+    TransportRequest,
+    Zab,
+)
+from ltrako.runtime import open_runtime
+from ltrako.security import Principal, Role
+from ltrako.tours import committed_plan, committed_tours
+from planner.validate import validate
+
+DAY = dt.date(2026, 11, 24)
+ADMIN = Principal("bench", Role.ADMIN)
+TZ = "Europe/Berlin"
+
+
+@dataclass(frozen=True)
+class Row:
+    size: int
+    seed: int
+    requests: int
+    rejected_first_pass: int
+    offers: int
+    placed: int
+    placed_share: float
+    added_km_per_placed: float
+    run_s: float
+    committed_tours_before: int
+    broken_commitments: int
+    violations: int
+    unplaced_reasons: str
+
+
+def one_day(
+    size: int, seed: int, tight: list[str], share: float, first_s: float, pool_s: float, fleet: float
+) -> Row:
+    with tempfile.TemporaryDirectory() as tmp:
+        runtime = open_runtime(Settings(database_url=f"sqlite:///{Path(tmp) / 'bench.db'}", timezone=TZ))
+        upgrade(runtime.engine)
+        with transaction(runtime.sessions) as session:
+            summary = load_demo_day(
+                session, day=DAY, requests=size, travel=runtime.travel, timezone=TZ, actor=ADMIN
+            )
+            _cut_roster(session, tight, share, seed)
+            zabs = sorted(session.exec(select(Zab.id)).all())
+        requests = len(summary.day.scenario.requests)
+        for zab in zabs:
+            version = dayplan.plan_day(runtime, ADMIN, day=DAY, zab_id=zab, time_limit_s=first_s)
+            assert version.id is not None
+            with transaction(runtime.sessions) as session:
+                for index in range(len(version.plan["tours"])):
+                    dayplan.accept_tour(session, ADMIN, version_id=version.id, tour_index=index, timezone=TZ)
+                dayplan.reject_unassigned(session, ADMIN, version_id=version.id, timezone=TZ)
+        with transaction(runtime.sessions) as session:
+            before = {v: (c.escorts, c.order) for v, c in committed_tours(session, DAY).items()}
+            rejected = len(
+                session.exec(
+                    select(TransportRequest).where(TransportRequest.status == RequestStatus.IN_POOL)
+                ).all()
+            )
+        began = time.perf_counter()
+        run = restplatz.run_pool(runtime, DAY, actor=ADMIN, time_limit_s=pool_s)
+        run_s = time.perf_counter() - began
+        assert run is not None
+        with transaction(runtime.sessions) as session:
+            offers = session.exec(
+                select(RestplatzOffer).where(RestplatzOffer.run_id == run.id).order_by(col(RestplatzOffer.id))
+            ).all()
+        placed, added_km = 0, 0.0
+        for offer in offers:
+            try:
+                with transaction(runtime.sessions) as session:
+                    restplatz.take_over(session, ADMIN, offer_id=offer.id or 0, timezone=TZ)
+                placed += len(offer.request_ids)
+                added_km += offer.added_km
+            except Conflict:
+                pass
+        with transaction(runtime.sessions) as session:
+            after = committed_tours(session, DAY)
+            broken = sum(1 for v, (crew, order) in before.items() if not _kept(after.get(v), crew, order))
+            scenario = export_scenario(
+                session, day=DAY, timezone=TZ, travel=runtime.travel, cross_zab=True, statuses=()
+            )
+            violations = len(validate(scenario, committed_plan(session, DAY, TZ)))
+            left = session.exec(
+                select(TransportRequest).where(TransportRequest.status == RequestStatus.IN_POOL)
+            ).all()
+            reasons = Counter(r.pool_reason or "offer not taken" for r in left)
+            taken = session.exec(
+                select(RestplatzOffer).where(RestplatzOffer.status == OfferStatus.TAKEN)
+            ).all()
+            assert sum(len(o.request_ids) for o in taken) == placed
+        runtime.engine.dispose()
+    return Row(
+        size,
+        seed,
+        requests,
+        rejected,
+        len(offers),
+        placed,
+        round(placed / rejected, 3) if rejected else 0.0,
+        round(added_km / placed, 1) if placed else 0.0,
+        round(run_s, 1),
+        len(before),
+        broken,
+        violations,
+        " ".join(f"{k}:{v}" for k, v in sorted(reasons.items())),
+    )
+
+
+def _cut_roster(session, tight: list[str], share: float, seed: int) -> None:  # type: ignore[no-untyped-def]
+    """Keep `share` of the day's shifts of the tight ZABs' escorts (a fixed random subset)."""
+    rng = random.Random(seed)
+    shifts = session.exec(
+        select(EscortShift)
+        .join(Escort, col(Escort.id) == col(EscortShift.escort_id))
+        .where(EscortShift.day == DAY, col(Escort.zab_id).in_(tight))
+        .order_by(col(EscortShift.id))
+    ).all()
+    for shift in shifts:
+        if rng.random() > share:
+            session.delete(shift)
+
+
+def _kept(tour, crew, order) -> bool:  # type: ignore[no-untyped-def]
+    """The committed tour is still there with the same crew and its stops in the same order."""
+    if tour is None or tour.escorts != crew:
+        return False
+    wanted = set(order)
+    return bool(tuple(s for s in tour.order if s in wanted) == order)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[150])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--tight", nargs="+", default=["ZAB-E", "ZAB-K"])
+    parser.add_argument("--share", type=float, default=0.3, help="share of the tight ZABs' shifts kept")
+    parser.add_argument(
+        "--fleet", type=float, default=1.5, help="demo fleet and roster scale (spare capacity)"
+    )
+    parser.add_argument("--first-pass-s", type=float, default=10.0)
+    parser.add_argument("--pool-s", type=float, default=30.0)
+    args = parser.parse_args()
+    header = list(Row.__dataclass_fields__)
+    print(" | ".join(header))
+    rows = []
+    for size in args.sizes:
+        for seed in args.seeds:
+            row = one_day(size, seed, args.tight, args.share, args.first_pass_s, args.pool_s, args.fleet)
+            rows.append(row)
+            print(" | ".join(str(getattr(row, h)) for h in header), flush=True)
+    rejected = sum(r.rejected_first_pass for r in rows)
+    placed = sum(r.placed for r in rows)
+    print(
+        f"\ntotal: {placed}/{rejected} first-pass rejections placed ({placed / max(1, rejected):.1%}); "
+        f"broken commitments {sum(r.broken_commitments for r in rows)}, "
+        f"violations {sum(r.violations for r in rows)}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""Committed tours in the database: reading them, writing a planned tour as committed rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, delete, select
+
+from ltrako.errors import Conflict
+from ltrako.models import Tour, TourEscort, TourStop
+from planner import model as pm
+from planner.clock import Clock
+from planner.travel import TravelMatrix
+
+
+@dataclass(frozen=True, slots=True)
+class CommittedTour:
+    row: Tour
+    escorts: tuple[str, ...]
+    stops: tuple[TourStop, ...]
+
+    @property
+    def order(self) -> tuple[tuple[str, pm.StopType], ...]:
+        """The committed request stops in their order (breaks are not part of the commitment)."""
+        return tuple(
+            (s.request_id or "", pm.StopType(s.type)) for s in self.stops if s.type != pm.StopType.BREAK
+        )
+
+
+def committed_tours(session: Session, day: dt.date) -> dict[str, CommittedTour]:
+    """The day's committed tours by vehicle id."""
+    tours = session.exec(select(Tour).where(Tour.day == day, col(Tour.is_committed).is_(True))).all()
+    out = {}
+    for tour in tours:
+        escorts = session.exec(select(TourEscort.escort_id).where(TourEscort.tour_id == tour.id)).all()
+        stops = session.exec(
+            select(TourStop).where(TourStop.tour_id == tour.id).order_by(col(TourStop.seq))
+        ).all()
+        out[tour.vehicle_id] = CommittedTour(tour, tuple(sorted(escorts)), tuple(stops))
+    return out
+
+
+def keeps_commitment(committed: CommittedTour, tour: pm.Tour) -> bool:
+    """Spec rule 10: same vehicle and crew, the committed stops in the same relative order."""
+    if tuple(sorted(tour.escorts)) != committed.escorts or tour.vehicle != committed.row.vehicle_id:
+        return False
+    wanted = set(committed.order)
+    kept = tuple((s.request or "", s.type) for s in tour.stops if (s.request or "", s.type) in wanted)
+    return kept == committed.order
+
+
+def escorts_busy(session: Session, day: dt.date, escorts: tuple[str, ...], except_vehicle: str) -> list[str]:
+    """Escorts of `escorts` already on a committed tour of another vehicle that day."""
+    rows = session.exec(
+        select(TourEscort.escort_id)
+        .join(Tour, col(Tour.id) == col(TourEscort.tour_id))
+        .where(
+            Tour.day == day,
+            col(Tour.is_committed).is_(True),
+            Tour.vehicle_id != except_vehicle,
+            col(TourEscort.escort_id).in_(list(escorts)),
+        )
+    ).all()
+    return sorted(set(rows))
+
+
+def save_committed(session: Session, clock: Clock, tour: pm.Tour, existing: CommittedTour | None) -> Tour:
+    """Write `tour` as the vehicle's committed tour of the day (replacing `existing`'s stops).
+
+    The caller has checked the commitment rules; unique constraints (one tour per vehicle and
+    day, each request stop once) catch what a concurrent writer slipped in.
+    """
+    if existing is not None:
+        row = existing.row
+        session.exec(delete(TourStop).where(col(TourStop.tour_id) == row.id))
+        session.exec(delete(TourEscort).where(col(TourEscort.tour_id) == row.id))
+        session.flush()
+    else:
+        row = Tour(day=clock.date, vehicle_id=tour.vehicle, is_committed=True)
+    row.start, row.end = clock.instant(tour.start), clock.instant(tour.end)
+    session.add(row)
+    session.flush()
+    if row.id is None:
+        raise Conflict("Tour konnte nicht gespeichert werden.")
+    for escort in tour.escorts:
+        session.add(TourEscort(tour_id=row.id, escort_id=escort))
+    for seq, stop in enumerate(tour.stops):
+        session.add(
+            TourStop(
+                tour_id=row.id,
+                seq=seq,
+                type=stop.type,
+                request_id=stop.request,
+                location_id=stop.location,
+                arrival=clock.instant(stop.arrival),
+                start=clock.instant(stop.start),
+                departure=clock.instant(stop.departure),
+            )
+        )
+    session.flush()
+    return row
+
+
+def tour_meters(matrix: TravelMatrix, depot: str, locations: list[str]) -> int:
+    """Depot → stops → depot, in metres."""
+    meters, where = 0, depot
+    for location in locations:
+        meters += matrix.distance(where, location)
+        where = location
+    return meters + matrix.distance(where, depot)
+
+
+def committed_plan(session: Session, day: dt.date, timezone: str) -> pm.Plan:
+    """The day's committed tours as an ltrako-plan/1 plan (to validate what was committed)."""
+    clock = Clock(day, timezone)
+    tours = []
+    for vehicle, c in sorted(committed_tours(session, day).items()):
+        assert c.row.start is not None and c.row.end is not None
+        stops = tuple(
+            pm.Stop(
+                type=pm.StopType(s.type),
+                request=s.request_id,
+                location=s.location_id,
+                arrival=clock.seconds(s.arrival) if s.arrival else 0,
+                start=clock.seconds(s.start) if s.start else 0,
+                departure=clock.seconds(s.departure) if s.departure else 0,
+            )
+            for s in c.stops
+        )
+        tours.append(pm.Tour(vehicle, c.escorts, clock.seconds(c.row.start), clock.seconds(c.row.end), stops))
+    served = sum(1 for t in tours for s in t.stops if s.type is pm.StopType.PICKUP)
+    return pm.Plan(day, tuple(tours), (), pm.PlanStats(served, 0, 0.0, 0.0))
