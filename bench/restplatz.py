@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -65,6 +66,7 @@ class Row:
     added_km_per_placed: float
     run_s: float
     committed_tours_before: int
+    escorts_spare: str  # escorts on duty but on no committed tour after the first pass / on duty
     broken_commitments: int
     violations: int
     unplaced_reasons: str
@@ -91,7 +93,10 @@ def one_day(
                     dayplan.accept_tour(session, ADMIN, version_id=version.id, tour_index=index, timezone=TZ)
                 dayplan.reject_unassigned(session, ADMIN, version_id=version.id, timezone=TZ)
         with transaction(runtime.sessions) as session:
-            before = {v: (c.escorts, c.order) for v, c in committed_tours(session, DAY).items()}
+            first = committed_tours(session, DAY)
+            before = {v: (c.escorts, c.order) for v, c in first.items()}
+            on_duty = len(session.exec(select(EscortShift).where(EscortShift.day == DAY)).all())
+            busy = len({e for c in first.values() for e in c.escorts})
             rejected = len(
                 session.exec(
                     select(TransportRequest).where(TransportRequest.status == RequestStatus.IN_POOL)
@@ -141,6 +146,7 @@ def one_day(
         round(added_km / placed, 1) if placed else 0.0,
         round(run_s, 1),
         len(before),
+        f"{on_duty - busy}/{on_duty}",
         broken,
         violations,
         " ".join(f"{k}:{v}" for k, v in sorted(reasons.items())),
@@ -198,6 +204,8 @@ def main() -> None:
         f"broken commitments {sum(r.broken_commitments for r in rows)}, "
         f"violations {sum(r.violations for r in rows)}"
     )
+    if any(r.broken_commitments or r.violations for r in rows):
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -85,3 +85,12 @@ def test_token_prints_a_token_the_service_accepts(env: dict[str, str], db_url: s
     assert principal.role is Role.ZAB and principal.zab_id == "ZAB-E"
     unknown = runner.invoke(app, ["token", "abh", "--abh", "ABH-99999"], env=env)
     assert unknown.exit_code == 1 and "Unbekannte ABH" in unknown.output
+
+
+def test_restplatz_run_by_hand_records_the_run(env: dict[str, str]) -> None:
+    """`ltrako restplatz run --date` is the nightly job by hand: it prints the run record."""
+    result = runner.invoke(app, ["restplatz", "run", "--date", "2026-11-24", "--time-limit", "2"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "Restplatzbörse 24.11.2026" in result.output and "finished" in result.output
+    bad = runner.invoke(app, ["restplatz", "run", "--date", "24.11.2026"], env=env)
+    assert bad.exit_code == 2 and "--date" in bad.output

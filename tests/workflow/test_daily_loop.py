@@ -243,3 +243,22 @@ def test_the_abh_drives_itself_when_no_zab_can(
         client.post(f"{REQUESTS}/{pooled}/close", json={"outcome": "cancelled"}, headers=abh).status_code
         == 409
     )
+
+
+def test_a_run_by_hand_through_the_api(client: TestClient, auth: Auth, submit: Callable[[str], str]) -> None:
+    """Dispatchers and operators may start a run; case workers may not. Empty pool: nothing to do."""
+    body = {"day": str(DAY), "time_limit_s": 2}
+    assert (
+        client.post("/api/v1/restplatz/runs", json=body, headers=auth("abh", **ESSEN_ABH)).status_code == 403
+    )
+    empty = client.post("/api/v1/restplatz/runs", json=body, headers=auth("zab", **KOELN))
+    assert (
+        empty.status_code == 201 and empty.json()["pool_size"] == 0 and empty.json()["status"] == "finished"
+    )
+    first_pass(client, auth, submit)
+    run = client.post("/api/v1/restplatz/runs", json=body, headers=auth("admin"))
+    assert run.status_code == 201 and run.json()["pool_size"] == 1 and run.json()["offers_made"] == 1
+    listed = client.get(
+        "/api/v1/restplatz/runs", params={"day": str(DAY)}, headers=auth("zab", **ESSEN)
+    ).json()
+    assert [r["pool_size"] for r in listed] == [0, 1]
