@@ -1,17 +1,23 @@
 """The routing search used everywhere (NRW days and public benchmarks): a small portfolio.
 
-1. If PyVRP can express the problem exactly (`pyvrp_search.applicable`: no breaks, ride
-   limits, committed orders or per-request vehicle restrictions), its iterated local search
-   runs first and its routes warm-start OR-Tools.
-2. OR-Tools guided local search on the full model (the only engine for NRW days).
-3. If vehicles carry a fixed cost, a vehicle-reduction phase empties the smallest route and
-   asks OR-Tools to re-insert its requests with one vehicle fewer, as long as that succeeds.
+Where PyVRP can express the problem exactly (`pyvrp_search.applicable`: no breaks, ride
+limits, committed orders or per-request vehicle restrictions — the public PDPTW benchmarks):
 
-The better result by the problem's own objective is kept at every step.
+1. PyVRP's iterated local search (half the time);
+2. if vehicles carry a fixed cost, vehicle reduction: empty the smallest route and ask
+   OR-Tools to re-insert its requests with one vehicle fewer, as long as that succeeds (up to
+   three quarters of the time);
+3. if that saved a vehicle, PyVRP again on the smaller fleet, to shorten its routes;
+4. OR-Tools guided local search from the best routes for whatever time is left.
+
+Everywhere else (every NRW day) OR-Tools guided local search on the full model, followed by
+vehicle reduction where vehicles carry a fixed cost. The better result by the problem's own
+objective is kept at every step.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import time
@@ -23,7 +29,8 @@ from planner.routing import search as ortools_search
 
 log = logging.getLogger(__name__)
 
-PYVRP_SHARE = 0.6  # of the time, when PyVRP applies
+PYVRP_SHARE = 0.8  # of the time, when PyVRP applies
+REDUCTION_UNTIL = 0.95  # vehicle reduction ends at this share of the time
 MIN_SLICE_S = 0.5
 
 
@@ -57,24 +64,55 @@ def solve_routing(
     began = time.perf_counter()
     limit = params.time_limit_s if time_limit_s is None else time_limit_s
     deadline = began + limit
-    warm = problem.initial_routes
-    best: RoutingSolution | None = None
+    reduce = params.portfolio and any(v.fixed_cost for v in problem.vehicles)
     if params.portfolio and pyvrp_search.applicable(problem):
         routes = pyvrp_search.solve(problem, PYVRP_SHARE * limit, params.seed)
         if routes is not None:
             best = RoutingSolution(routes, objective(problem, routes), "pyvrp", time.perf_counter() - began)
-            warm = routes
-    reduce = params.portfolio and any(v.fixed_cost for v in problem.vehicles)
+            if reduce:
+                best = _fewer_vehicles(problem, params, best, began + REDUCTION_UNTIL * limit)
+                if best.status.endswith(">fewer-vehicles"):
+                    best = _pyvrp_on_used(problem, params, best, deadline)
+            best = _polish(problem, params, best, deadline)
+            return RoutingSolution(best.routes, best.objective, best.status, time.perf_counter() - began)
     left = deadline - time.perf_counter()
-    share = left / 2 if reduce else left
-    found = ortools_search(problem, params, max(MIN_SLICE_S, share), initial=warm)
-    engine = "pyvrp>ortools" if best is not None else "ortools"
-    found = RoutingSolution(found.routes, found.objective, engine, found.seconds)
-    best = _better(problem, best, found)
-    if reduce and best is not None:
+    found = ortools_search(problem, params, max(MIN_SLICE_S, left / 2 if reduce else left))
+    best = RoutingSolution(found.routes, found.objective, "ortools", found.seconds)
+    if reduce:
         best = _fewer_vehicles(problem, params, best, deadline)
-    assert best is not None
     return RoutingSolution(best.routes, best.objective, best.status, time.perf_counter() - began)
+
+
+def _pyvrp_on_used(
+    problem: RoutingProblem, params: SolveParams, best: RoutingSolution, deadline: float
+) -> RoutingSolution:
+    """PyVRP on only the vehicles the reduced solution uses: shorter routes for that fleet."""
+    used = [v for v, route in enumerate(best.routes) if route]
+    seconds = (deadline - time.perf_counter()) * 0.8
+    if seconds < MIN_SLICE_S:
+        return best
+    fleet = dataclasses.replace(problem, vehicles=tuple(problem.vehicles[v] for v in used))
+    routes = pyvrp_search.solve(fleet, seconds, params.seed)
+    if routes is None:
+        return best
+    placed = dict(zip(used, routes, strict=True))
+    full = tuple(placed.get(v, ()) for v in range(len(problem.vehicles)))
+    found = RoutingSolution(full, objective(problem, full), f"{best.status}>pyvrp", seconds)
+    return _better(problem, best, found)
+
+
+def _polish(
+    problem: RoutingProblem, params: SolveParams, best: RoutingSolution, deadline: float
+) -> RoutingSolution:
+    """OR-Tools from the best routes, with no more vehicles than they use, for the time left."""
+    left = deadline - time.perf_counter()
+    if left < MIN_SLICE_S:
+        return best
+    used = sum(1 for route in best.routes if route)
+    found = ortools_search(problem, params, left, initial=best.routes, max_vehicles=used)
+    return _better(
+        problem, best, RoutingSolution(found.routes, found.objective, f"{best.status}>ortools", left)
+    )
 
 
 def _better(problem: RoutingProblem, a: RoutingSolution | None, b: RoutingSolution) -> RoutingSolution:
