@@ -407,3 +407,13 @@ def _report(scenario: Scenario, plan: Plan) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     app()
+
+
+def _register_zfa() -> None:
+    # The CLI is the composition root: the one place ltrako reaches up to zfa (import contract exception).
+    from zfa.cli import zfa_app
+
+    app.add_typer(zfa_app, name="zfa")
+
+
+_register_zfa()
