@@ -14,6 +14,7 @@ from enum import StrEnum
 from sqlmodel import Session, col, func, select
 
 from ltrako import audit, lifecycle
+from ltrako.clearance import ensure_cleared
 from ltrako.convert import export_scenario
 from ltrako.db import transaction
 from ltrako.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
@@ -206,6 +207,7 @@ def accept_tour(
     if busy:
         raise Conflict(f"Begleitkräfte bereits auf einer anderen Tour: {', '.join(busy)}.")
     already = {r for r, _ in existing.order} if existing is not None else set()
+    ensure_cleared(session, {s.request for s in tour.stops if s.request} - already)
     for request_id in sorted({s.request for s in tour.stops if s.request} - already):
         if not lifecycle.claim(
             session, request_id, (S.PLANNED,), S.ACCEPTED, actor=principal, reason_code="accepted"

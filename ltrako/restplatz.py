@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
 from ltrako import audit, dayplan, lifecycle
+from ltrako.clearance import ensure_cleared
 from ltrako.convert import export_scenario
 from ltrako.db import is_sqlite, transaction
 from ltrako.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
@@ -316,6 +317,7 @@ def take_over(session: Session, principal: Principal, *, offer_id: int, timezone
     session.refresh(offer)
     clock = Clock(offer.day, timezone)
     tour = read_tour(offer.tour, clock)
+    ensure_cleared(session, offer.request_ids)
     for request_id in offer.request_ids:
         if not lifecycle.claim(
             session, request_id, (S.IN_POOL,), S.TAKEN_OVER, actor=principal, reason_code="takeover"

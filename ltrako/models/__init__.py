@@ -2,6 +2,7 @@
 
 from ltrako.models.audit import AuditAction, AuditEvent, AuditOutcome
 from ltrako.models.base import metadata
+from ltrako.models.clearance import Notification, TransitRequest, TransitStatus
 from ltrako.models.fleet import Escort, EscortShift, Gender, Vehicle, VehicleAvailability
 from ltrako.models.flights import Flight, FlightKind, FlightLeg
 from ltrako.models.planning import (
@@ -36,6 +37,7 @@ __all__ = [
     "FlightLeg",
     "Gender",
     "Location",
+    "Notification",
     "OfferStatus",
     "Person",
     "PlanVersion",
@@ -50,6 +52,8 @@ __all__ = [
     "Tour",
     "TourEscort",
     "TourStop",
+    "TransitRequest",
+    "TransitStatus",
     "TransportPurpose",
     "TransportRequest",
     "TransportRequestPerson",

@@ -22,6 +22,7 @@ class Flight(SQLModel, table=True):
     kind: FlightKind = Field(sa_type=enum_type(FlightKind))
     booking_ref: str | None = Field(default=None, max_length=40)
     destination_country: str = Field(max_length=3)  # ISO 3166-1 alpha-3
+    needs_rebooking: bool = False  # a transit was refused: the ZFA books another connection
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -1,0 +1,115 @@
+"""ZFA transit requests: detected per flight, decided; an uncleared transport stays uncommitted."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from ltrako.db import transaction
+from ltrako.errors import Conflict, Forbidden
+from ltrako.models import Flight, FlightKind, FlightLeg, Notification, TransitStatus, TransportRequest
+from ltrako.runtime import Runtime
+from ltrako.security import Principal, Role
+from tests.workflow.conftest import DAY, ESSEN, PLANS
+from zfa import workflow
+
+Auth = Callable[..., dict[str, str]]
+ZFA = Principal("zfa-1", Role.ZFA)
+UTC = dt.UTC
+
+
+def _flight_via_paris(runtime: Runtime, request_id: str) -> int:
+    """DUS 10:00 → CDG → ALG on the day after the transport, linked to the request."""
+    with transaction(runtime.sessions) as session:
+        flight = Flight(kind=FlightKind.SCHEDULED, destination_country="DZA")
+        session.add(flight)
+        session.flush()
+        assert flight.id is not None
+        session.add(
+            FlightLeg(
+                flight_id=flight.id,
+                seq=1,
+                flight_number="AF1107",
+                origin_iata="DUS",
+                destination_iata="CDG",
+                departure=dt.datetime(2026, 11, 25, 9, tzinfo=UTC),
+                arrival=dt.datetime(2026, 11, 25, 10, 20, tzinfo=UTC),
+            )
+        )
+        session.add(
+            FlightLeg(
+                flight_id=flight.id,
+                seq=2,
+                flight_number="AF1654",
+                origin_iata="CDG",
+                destination_iata="ALG",
+                departure=dt.datetime(2026, 11, 25, 12, 30, tzinfo=UTC),
+                arrival=dt.datetime(2026, 11, 25, 14, 40, tzinfo=UTC),
+            )
+        )
+        request = session.get(TransportRequest, request_id)
+        assert request is not None
+        request.flight_id = flight.id
+        session.add(request)
+        return flight.id
+
+
+def _plan(client: TestClient, auth: Auth) -> dict[str, object]:
+    response = client.post(PLANS, json={"day": str(DAY), "time_limit_s": 2}, headers=auth("zab", **ESSEN))
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def test_a_transport_is_committed_only_after_its_transit_is_approved(
+    client: TestClient, auth: Auth, runtime: Runtime, submit: Callable[[str], str]
+) -> None:
+    rid = submit("E-2026-0101")
+    flight_id = _flight_via_paris(runtime, rid)
+    with transaction(runtime.sessions) as session:
+        (transit,) = workflow.detect(session, ZFA, flight_id=flight_id)
+        assert (transit.airport, transit.country, transit.status) == ("CDG", "FR", TransitStatus.REQUIRED)
+        assert transit.request_due == dt.datetime(2026, 11, 23, 10, 20, tzinfo=UTC)
+        assert workflow.detect(session, ZFA, flight_id=flight_id) == []  # idempotent
+        transit_id = transit.id or 0
+    version = _plan(client, auth)
+    accept = f"{PLANS}/{version['id']}/tours/0/accept"
+    blocked = client.post(accept, headers=auth("zab", **ESSEN))
+    assert blocked.status_code == 409 and "CDG" in blocked.json()["detail"]
+    with transaction(runtime.sessions) as session:
+        assert [t.id for t in workflow.queue(session, ZFA)] == [transit_id]
+        workflow.submit(session, ZFA, transit_id=transit_id)
+        workflow.decide(session, ZFA, transit_id=transit_id, approved=True)
+    assert client.post(accept, headers=auth("zab", **ESSEN)).status_code == 200
+
+
+def test_a_rejected_transit_holds_the_transport_and_tells_the_abh(
+    client: TestClient, auth: Auth, runtime: Runtime, submit: Callable[[str], str]
+) -> None:
+    rid = submit("E-2026-0102")
+    flight_id = _flight_via_paris(runtime, rid)
+    with transaction(runtime.sessions) as session:
+        (transit,) = workflow.detect(session, ZFA, flight_id=flight_id)
+        transit_id = transit.id or 0
+        with pytest.raises(Conflict):
+            workflow.decide(session, ZFA, transit_id=transit_id, approved=False)  # not submitted yet
+        workflow.submit(session, ZFA, transit_id=transit_id)
+        workflow.decide(session, ZFA, transit_id=transit_id, approved=False, reason="Art. 3(3)(d)")
+    with transaction(runtime.sessions) as session:
+        flight = session.get(Flight, flight_id)
+        assert flight is not None and flight.needs_rebooking
+        notes = session.exec(select(Notification).where(Notification.request_id == rid)).all()
+        assert [n.abh_id for n in notes] == ["ABH-05113"] and "abgelehnt" in notes[0].text
+        assert workflow.queue(session, ZFA) == []
+    version = _plan(client, auth)
+    blocked = client.post(f"{PLANS}/{version['id']}/tours/0/accept", headers=auth("zab", **ESSEN))
+    assert blocked.status_code == 409 and "umgebucht" in blocked.json()["detail"]
+
+
+def test_only_the_zfa_works_on_transits(runtime: Runtime, submit: Callable[[str], str]) -> None:
+    flight_id = _flight_via_paris(runtime, submit("E-2026-0103"))
+    with transaction(runtime.sessions) as session, pytest.raises(Forbidden):
+        workflow.detect(session, Principal("d", Role.ZAB, zab_id="ZAB-E"), flight_id=flight_id)
