@@ -409,3 +409,56 @@ DECISION_ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorRead},
     422: {"model": ValidationErrorRead},
 }
+
+
+# ----------------------------------------------------------------------------- ZFA
+
+
+class TransitDetect(Strict):
+    booked_at: AwareDatetime | None = Field(None, description="Buchungszeitpunkt (für „zu spät“).")
+    escorted: bool = True
+
+
+class TransitDecision(Strict):
+    approved: bool
+    reason: str | None = Field(None, max_length=400, description="Ohne personenbezogene Daten.")
+
+
+class TransitRead(BaseModel):
+    id: int
+    flight_id: int
+    airport: str
+    country: str
+    basis: str
+    arrival: dt.datetime
+    departure: dt.datetime
+    transit_minutes: int
+    request_due: dt.datetime
+    late: bool
+    too_long: bool
+    refused_state: bool
+    escorted: bool
+    status: str
+    status_label: str
+    submitted_at: dt.datetime | None
+    submitted_by: str | None
+    answer_due: dt.datetime | None
+    decided_at: dt.datetime | None
+    decided_by: str | None
+    reason: str | None
+
+    @classmethod
+    def of(cls, row: Any, labels: dict[Any, str]) -> TransitRead:
+        return cls(
+            **{k: getattr(row, k) for k in cls.model_fields if k not in ("transit_minutes", "status_label")},
+            transit_minutes=int((row.departure - row.arrival).total_seconds() // 60),
+            status_label=labels[row.status],
+        )
+
+
+class NotificationRead(BaseModel):
+    id: int
+    request_id: str | None
+    kind: str
+    text: str
+    created_at: dt.datetime

@@ -113,3 +113,30 @@ def test_only_the_zfa_works_on_transits(runtime: Runtime, submit: Callable[[str]
     flight_id = _flight_via_paris(runtime, submit("E-2026-0103"))
     with transaction(runtime.sessions) as session, pytest.raises(Forbidden):
         workflow.detect(session, Principal("d", Role.ZAB, zab_id="ZAB-E"), flight_id=flight_id)
+
+
+def test_the_zfa_works_the_queue_through_the_api(
+    client: TestClient, auth: Auth, runtime: Runtime, submit: Callable[[str], str]
+) -> None:
+    rid = submit("E-2026-0104")
+    flight_id = _flight_via_paris(runtime, rid)
+    zfa = auth("zfa")
+    url = f"/api/v1/zfa/flights/{flight_id}/transits"
+    assert client.post(url, json={}, headers=auth("zab", **ESSEN)).status_code == 403
+    assert client.post("/api/v1/zfa/flights/999999/transits", json={}, headers=zfa).status_code == 404
+    bad = client.post(url, json={"booked_at": "2026-11-24T10:00"}, headers=zfa)
+    assert bad.status_code == 422 and "booked_at" in bad.text  # a time without zone is refused
+    created = client.post(url, json={"booked_at": "2026-11-24T10:00:00+01:00"}, headers=zfa)
+    assert created.status_code == 201, created.text
+    (transit,) = created.json()
+    assert transit["late"] is True and transit["status_label"] == "erforderlich"
+    assert [t["id"] for t in client.get("/api/v1/zfa/transits", headers=zfa).json()] == [transit["id"]]
+    base = f"/api/v1/zfa/transits/{transit['id']}"
+    assert client.post(f"{base}/submit", headers=zfa).json()["status"] == "submitted"
+    document = client.get(f"{base}/document", headers=zfa).json()
+    assert document["requested_state"] == "FR" and document["arrival_flight"]["number"] == "AF1107"
+    decided = client.post(f"{base}/decision", json={"approved": True}, headers=zfa)
+    assert decided.json()["status_label"] == "bewilligt" and decided.json()["decided_by"]
+    assert client.post(f"{base}/decision", json={"approved": False}, headers=zfa).status_code == 409
+    notes = client.get("/api/v1/notifications", headers=auth("abh", abh="ABH-05113")).json()
+    assert [n["request_id"] for n in notes] == [rid] and "bewilligt" in notes[0]["text"]

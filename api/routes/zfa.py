@@ -1,0 +1,84 @@
+"""ZFA: transit requests per flight, the queue by deadline, decisions, the document for the airport office."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from sqlmodel import col, select
+
+from api.deps import PrincipalDep, SessionDep
+from api.schemas import DECISION_ERRORS, NotificationRead, TransitDecision, TransitDetect, TransitRead
+from ltrako import audit
+from ltrako.errors import Forbidden
+from ltrako.models import AuditAction, Notification
+from ltrako.security import Role
+from zfa import workflow
+
+router = APIRouter(tags=["ZFA"])
+LABELS = workflow.STATUS_LABELS_DE
+
+
+@router.post(
+    "/zfa/flights/{flight_id}/transits",
+    response_model=list[TransitRead],
+    status_code=201,
+    responses=DECISION_ERRORS,
+)
+def detect(
+    flight_id: int, body: TransitDetect, session: SessionDep, principal: PrincipalDep
+) -> list[TransitRead]:
+    """Find the flight's stops abroad and create their transit requests (existing ones are kept)."""
+    rows = workflow.detect(
+        session, principal, flight_id=flight_id, booked_at=body.booked_at, escorted=body.escorted
+    )
+    return [TransitRead.of(r, LABELS) for r in rows]
+
+
+@router.get("/zfa/transits", response_model=list[TransitRead], responses=DECISION_ERRORS)
+def transit_queue(session: SessionDep, principal: PrincipalDep) -> list[TransitRead]:
+    """Open transit requests, the nearest deadline first."""
+    return [TransitRead.of(r, LABELS) for r in workflow.queue(session, principal)]
+
+
+@router.post("/zfa/transits/{transit_id}/submit", response_model=TransitRead, responses=DECISION_ERRORS)
+def submit(transit_id: int, session: SessionDep, principal: PrincipalDep) -> TransitRead:
+    return TransitRead.of(workflow.submit(session, principal, transit_id=transit_id), LABELS)
+
+
+@router.post("/zfa/transits/{transit_id}/decision", response_model=TransitRead, responses=DECISION_ERRORS)
+def decide(
+    transit_id: int, body: TransitDecision, session: SessionDep, principal: PrincipalDep
+) -> TransitRead:
+    row = workflow.decide(
+        session, principal, transit_id=transit_id, approved=body.approved, reason=body.reason
+    )
+    return TransitRead.of(row, LABELS)
+
+
+@router.post("/zfa/transits/{transit_id}/withdraw", response_model=TransitRead, responses=DECISION_ERRORS)
+def withdraw(transit_id: int, session: SessionDep, principal: PrincipalDep) -> TransitRead:
+    return TransitRead.of(workflow.withdraw(session, principal, transit_id=transit_id), LABELS)
+
+
+@router.get("/zfa/transits/{transit_id}/document", responses=DECISION_ERRORS)
+def transit_document(transit_id: int, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+    """The request as structured data for the federal police airport office."""
+    return workflow.document(session, principal, transit_id=transit_id)
+
+
+@router.get("/notifications", response_model=list[NotificationRead], responses=DECISION_ERRORS)
+def notifications(session: SessionDep, principal: PrincipalDep) -> list[NotificationRead]:
+    """Messages to the caller's ABH (newest first)."""
+    if principal.role is not Role.ABH:
+        raise Forbidden("Benachrichtigungen gehen an ABH.")
+    rows = session.exec(
+        select(Notification)
+        .where(Notification.abh_id == principal.abh_id)
+        .order_by(col(Notification.id).desc())
+    ).all()
+    for row in rows:
+        audit.record(
+            session, principal, action=AuditAction.READ, entity="notification", entity_id=str(row.id)
+        )
+    return [NotificationRead.model_validate(r, from_attributes=True) for r in rows]
