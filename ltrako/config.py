@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     restplatz_days_ahead: int = Field(default=3, ge=1, le=14)
     restplatz_time_limit_s: float = Field(default=60.0, gt=0)
     restplatz_misfire_grace_s: int = Field(default=3 * 3600, ge=1)
+    # ZRK: how long before the transport a medical reception must be confirmed. An assumption
+    # (no public procedure was found, FACTS.md 4.3); set it to the ZRK's practice.
+    medical_reception_lead_days: int = Field(default=14, ge=1, le=90)
     scheduler: bool = False  # run the nightly batch in this process (`ltrako serve` turns it on)
 
     @property

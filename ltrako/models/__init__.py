@@ -2,7 +2,14 @@
 
 from ltrako.models.audit import AuditAction, AuditEvent, AuditOutcome
 from ltrako.models.base import metadata
-from ltrako.models.clearance import Notification, TransitRequest, TransitStatus
+from ltrako.models.clearance import (
+    DublinTransfer,
+    MedicalReception,
+    Notification,
+    ReceptionStatus,
+    TransitRequest,
+    TransitStatus,
+)
 from ltrako.models.fleet import Escort, EscortShift, Gender, Vehicle, VehicleAvailability
 from ltrako.models.flights import Flight, FlightKind, FlightLeg
 from ltrako.models.planning import (
@@ -30,6 +37,7 @@ __all__ = [
     "AuditAction",
     "AuditEvent",
     "AuditOutcome",
+    "DublinTransfer",
     "Escort",
     "EscortShift",
     "Flight",
@@ -37,11 +45,13 @@ __all__ = [
     "FlightLeg",
     "Gender",
     "Location",
+    "MedicalReception",
     "Notification",
     "OfferStatus",
     "Person",
     "PlanVersion",
     "PlanningDay",
+    "ReceptionStatus",
     "Regierungsbezirk",
     "RequestOrigin",
     "RequestStatus",

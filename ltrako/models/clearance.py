@@ -52,6 +52,56 @@ class TransitRequest(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class ReceptionStatus(StrEnum):
+    OPEN = "open"  # offen: the ZRK has yet to ask
+    REQUESTED = "requested"  # angefragt
+    CONFIRMED = "confirmed"  # bestätigt
+    DECLINED = "declined"  # abgelehnt
+
+
+class MedicalReception(SQLModel, table=True):
+    """Medizinische Inempfangnahme for one person of one transport (ZRK).
+
+    `medical_details` is health data (GDPR Art. 9): read only by role zrk, every read audited.
+    """
+
+    __tablename__ = "medical_reception"
+    __table_args__ = (UniqueConstraint("request_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: str = Field(max_length=32, foreign_key="transport_request.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    destination_country: str = Field(max_length=3)  # ISO 3166-1 alpha-3
+    due: dt.datetime = Field(sa_type=UTCDateTime, index=True)  # confirmation needed by then
+    contact: str | None = Field(default=None, max_length=200)
+    status: ReceptionStatus = Field(
+        default=ReceptionStatus.OPEN, sa_type=enum_type(ReceptionStatus, 12), index=True
+    )
+    medical_details: str | None = Field(default=None, max_length=1000)
+    requested_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    requested_by: str | None = Field(default=None, max_length=80)
+    decided_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by: str | None = Field(default=None, max_length=80)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DublinTransfer(SQLModel, table=True):
+    """A Dublin transfer from a state facility: its legal basis and the dates its deadline runs from."""
+
+    __tablename__ = "dublin_transfer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: str = Field(max_length=32, foreign_key="transport_request.id", unique=True)
+    facility_location_id: str = Field(max_length=32, foreign_key="location.id")
+    basis: str = Field(max_length=16)  # ltrako.dublin.LegalBasis
+    application_registered: dt.date
+    accepted_on: dt.date
+    court_decision_on: dt.date | None = None
+    extension: str = Field(default="none", max_length=16)  # ltrako.dublin.Extension
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: str = Field(max_length=80)
+
+
 class Notification(SQLModel, table=True):
     """A message to an ABH about one of its requests (ids only, German text, no personal data)."""
 

@@ -24,6 +24,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class LegalBasis(StrEnum):
@@ -98,3 +99,13 @@ def priority_on(case: DublinCase, on: dt.date) -> int | None:
     if left <= 30:
         return 4
     return 3
+
+
+def case_of(row: Any) -> DublinCase:
+    """The deadline view of a stored `DublinTransfer` row."""
+    return DublinCase(
+        accepted_on=row.accepted_on,
+        basis=LegalBasis(row.basis),
+        court_decision_on=row.court_decision_on,
+        extension=Extension(row.extension),
+    )

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from zfa.dublin import (
+from ltrako.dublin import (
     DublinCase,
     Extension,
     LegalBasis,

@@ -1,0 +1,184 @@
+"""ZRK medical reception (medizinische Inempfangnahme): one case per flagged person and transport.
+
+A person flagged `requires_medical_reception` on a transport with a known destination country
+makes a case: due a lead time before the pickup (setting, an assumption), the contact from the
+directory (fixture), status open → requested → confirmed | declined. Opening a case makes the
+planner demand a medical escort for the transport; until every case of a transport is
+confirmed it cannot be committed (ltrako.clearance). The medical details are read by role
+`zrk` only (audited); everyone else who may see the request sees that a case exists and its
+status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, col, select
+
+from fixtures.reference import medical_contacts
+from ltrako import access, audit
+from ltrako.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
+from ltrako.lifecycle import TERMINAL
+from ltrako.models import (
+    AuditAction,
+    Flight,
+    MedicalReception,
+    Person,
+    ReceptionStatus,
+    TransportRequest,
+    TransportRequestPerson,
+)
+from ltrako.security import Principal, Role
+
+R = ReceptionStatus
+LABELS_DE = {R.OPEN: "offen", R.REQUESTED: "angefragt", R.CONFIRMED: "bestätigt", R.DECLINED: "abgelehnt"}
+
+
+def _zrk(principal: Principal) -> None:
+    if principal.role not in (Role.ZRK, Role.ADMIN):
+        raise Forbidden("Nur die ZRK bearbeitet medizinische Inempfangnahmen.")
+
+
+def sync_cases(session: Session, *, lead_days: int) -> list[MedicalReception]:
+    """Open a case for every flagged person on an open transport with a destination; idempotent."""
+    rows = session.exec(
+        select(TransportRequest, Person, Flight)
+        .join(TransportRequestPerson, col(TransportRequestPerson.request_id) == col(TransportRequest.id))
+        .join(Person, col(Person.id) == col(TransportRequestPerson.person_id))
+        .join(Flight, col(Flight.id) == col(TransportRequest.flight_id))
+        .where(
+            col(Person.requires_medical_reception).is_(True),
+            col(TransportRequest.status).not_in(list(TERMINAL)),
+        )
+    ).all()
+    opened = []
+    for request, person, flight in rows:
+        exists = session.exec(
+            select(MedicalReception).where(
+                MedicalReception.request_id == request.id, MedicalReception.person_id == person.id
+            )
+        ).first()
+        if exists is not None:
+            continue
+        case = MedicalReception(
+            request_id=request.id,
+            person_id=person.id or 0,
+            destination_country=flight.destination_country,
+            due=request.pickup_earliest - dt.timedelta(days=lead_days),
+            contact=medical_contacts().get(flight.destination_country),
+        )
+        request.requires_medical_escort = True  # the planner then asks for a medical escort
+        session.add_all([case, request])
+        opened.append(case)
+    session.flush()
+    return opened
+
+
+def queue(session: Session, principal: Principal, *, lead_days: int) -> list[MedicalReception]:
+    """The ZRK's open cases (open or requested), the earliest due first."""
+    _zrk(principal)
+    sync_cases(session, lead_days=lead_days)
+    return list(
+        session.exec(
+            select(MedicalReception)
+            .where(col(MedicalReception.status).in_([R.OPEN, R.REQUESTED]))
+            .order_by(col(MedicalReception.due), col(MedicalReception.id))
+        ).all()
+    )
+
+
+def _case(session: Session, case_id: int) -> MedicalReception:
+    case = session.get(MedicalReception, case_id)
+    if case is None:
+        raise NotFound("Inempfangnahme", str(case_id))
+    return case
+
+
+def request_reception(session: Session, principal: Principal, *, case_id: int) -> MedicalReception:
+    _zrk(principal)
+    case = _case(session, case_id)
+    if case.status != R.OPEN:
+        raise Conflict(f"Inempfangnahme {case_id} ist {LABELS_DE[R(case.status)]}.")
+    case.status, case.requested_at, case.requested_by = (
+        R.REQUESTED,
+        dt.datetime.now(dt.UTC),
+        principal.subject,
+    )
+    session.add(case)
+    audit.record(
+        session,
+        principal,
+        action=AuditAction.UPDATE,
+        entity="medical_reception",
+        entity_id=str(case_id),
+        context="requested",
+    )
+    return case
+
+
+def decide(session: Session, principal: Principal, *, case_id: int, confirmed: bool) -> MedicalReception:
+    _zrk(principal)
+    case = _case(session, case_id)
+    if case.status != R.REQUESTED:
+        raise Conflict(f"Inempfangnahme {case_id} ist {LABELS_DE[R(case.status)]}, nicht angefragt.")
+    case.status = R.CONFIRMED if confirmed else R.DECLINED
+    case.decided_at, case.decided_by = dt.datetime.now(dt.UTC), principal.subject
+    session.add(case)
+    audit.record(
+        session,
+        principal,
+        action=AuditAction.UPDATE,
+        entity="medical_reception",
+        entity_id=str(case_id),
+        context=case.status,
+    )
+    return case
+
+
+def set_details(session: Session, principal: Principal, *, case_id: int, details: str) -> MedicalReception:
+    """The ABH that knows the person, or the ZRK, records the medical details."""
+    case = _case(session, case_id)
+    request = session.get(TransportRequest, case.request_id)
+    assert request is not None
+    if principal.role not in (Role.ZRK, Role.ADMIN) and not (
+        principal.role is Role.ABH and request.abh_id == principal.abh_id
+    ):
+        raise Forbidden("Medizinische Angaben erfassen die zuständige ABH oder die ZRK.")
+    if len(details) > 1000:
+        raise InvalidInput([FieldProblem("details", "Höchstens 1000 Zeichen.", "too_long")])
+    case.medical_details = details
+    session.add(case)
+    audit.record(
+        session,
+        principal,
+        action=AuditAction.UPDATE,
+        entity="medical_reception",
+        entity_id=str(case_id),
+        context="details",
+    )
+    return case
+
+
+def cases_of_request(
+    session: Session, principal: Principal, *, request_id: str
+) -> tuple[list[MedicalReception], bool]:
+    """The request's cases and whether the caller may read their medical details (zrk only)."""
+    request = session.get(TransportRequest, request_id)
+    if request is None:
+        raise NotFound("Auftrag", request_id)
+    if not access.can_read_request(principal, request):
+        raise Forbidden()
+    cases = list(
+        session.exec(select(MedicalReception).where(MedicalReception.request_id == request_id)).all()
+    )
+    details = principal.role is Role.ZRK
+    for case in cases:
+        audit.record(
+            session,
+            principal,
+            action=AuditAction.READ,
+            entity="medical_reception",
+            entity_id=str(case.id),
+            context="details" if details else "status",
+        )
+    return cases, details
