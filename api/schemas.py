@@ -148,6 +148,7 @@ class TransportRequestCreate(Strict):
     purpose: TransportPurpose | None = None
     escorts_required: int | None = Field(default=None, ge=0, le=8)
     max_ride_min: int | None = Field(default=None, gt=0, le=24 * 60)
+    flight_id: int | None = Field(default=None, description="Der gebuchte Flug (POST /flights).")
 
     def to_draft(self) -> RequestDraft:
         return RequestDraft(
@@ -160,6 +161,7 @@ class TransportRequestCreate(Strict):
             purpose=self.purpose,
             escorts_required=self.escorts_required,
             max_ride_min=self.max_ride_min,
+            flight_id=self.flight_id,
         )
 
 
@@ -542,3 +544,29 @@ class DublinRead(BaseModel):
             priority=v.priority,
             expired=v.priority is None,
         )
+
+
+class FlightLegCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    flight_number: str = Field(min_length=2, max_length=12)
+    from_: str = Field(alias="from", min_length=3, max_length=3)
+    to: str = Field(min_length=3, max_length=3)
+    departure: str = Field(description="Ortszeit am Abflughafen (ohne Offset) oder mit Offset.")
+    arrival: str = Field(description="Ortszeit am Zielflughafen (ohne Offset) oder mit Offset.")
+
+
+class FlightCreate(Strict):
+    kind: Literal["scheduled", "charter"] = "scheduled"
+    booking_ref: str | None = Field(None, max_length=40)
+    legs: list[FlightLegCreate] = Field(min_length=1, max_length=6)
+    booked_at: AwareDatetime | None = None
+    escorted: bool = True
+
+
+class FlightRead(BaseModel):
+    id: int
+    kind: str
+    destination_country: str
+    needs_rebooking: bool
+    transits: list[TransitRead]

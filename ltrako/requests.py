@@ -19,6 +19,7 @@ from ltrako.models import (
     Abh,
     AuditAction,
     AuditOutcome,
+    Flight,
     Gender,
     Location,
     Person,
@@ -120,6 +121,7 @@ def submit_request(
         *_check_stops(draft, pickup, dropoff, travel, ZoneInfo(timezone)),
         *_check_capacity(session, draft, escorts),
         *_check_origin(session, draft, pickup, abh_id),
+        *_check_flight(session, draft),
     ]
     if problems:
         raise InvalidInput(problems)
@@ -289,6 +291,12 @@ def _check_stops(
             )
         )
     return problems
+
+
+def _check_flight(session: Session, draft: RequestDraft) -> list[FieldProblem]:
+    if draft.flight_id is not None and session.get(Flight, draft.flight_id) is None:
+        return [FieldProblem("flight_id", f"Flug {draft.flight_id} ist nicht erfasst.", "unknown_flight")]
+    return []
 
 
 def _check_capacity(session: Session, draft: RequestDraft, escorts: int) -> list[FieldProblem]:

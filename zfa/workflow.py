@@ -38,7 +38,7 @@ STATUS_LABELS_DE = {
 }
 
 
-def _zfa(principal: Principal) -> None:
+def require_zfa(principal: Principal) -> None:
     if principal.role not in ZFA_ROLES:
         raise Forbidden("Nur die ZFA bearbeitet Durchbeförderungen.")
 
@@ -62,7 +62,7 @@ def detect(
     rules: TransitRules | None = None,
 ) -> list[TransitRequest]:
     """Create the flight's transit requests (one per stop abroad); existing ones are kept."""
-    _zfa(principal)
+    require_zfa(principal)
     if session.get(Flight, flight_id) is None:
         raise NotFound("Flug", str(flight_id))
     known = {
@@ -98,7 +98,7 @@ def detect(
 
 def queue(session: Session, principal: Principal) -> list[TransitRequest]:
     """Open transit requests (required or submitted), the most urgent first."""
-    _zfa(principal)
+    require_zfa(principal)
     return list(
         session.exec(
             select(TransitRequest)
@@ -111,7 +111,7 @@ def queue(session: Session, principal: Principal) -> list[TransitRequest]:
 def _move(
     session: Session, principal: Principal, transit_id: int, expected: tuple[TransitStatus, ...]
 ) -> TransitRequest:
-    _zfa(principal)
+    require_zfa(principal)
     row = session.get(TransitRequest, transit_id)
     if row is None:
         raise NotFound("Durchbeförderung", str(transit_id))
@@ -200,7 +200,7 @@ def document(session: Session, principal: Principal, *, transit_id: int) -> dict
     mode, the flights in and out with times, transit duration, destination and pseudonymous
     case references of the persons.
     """
-    _zfa(principal)
+    require_zfa(principal)
     row = session.get(TransitRequest, transit_id)
     if row is None:
         raise NotFound("Durchbeförderung", str(transit_id))

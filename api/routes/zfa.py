@@ -8,12 +8,20 @@ from fastapi import APIRouter
 from sqlmodel import col, select
 
 from api.deps import PrincipalDep, SessionDep
-from api.schemas import DECISION_ERRORS, NotificationRead, TransitDecision, TransitDetect, TransitRead
+from api.schemas import (
+    DECISION_ERRORS,
+    FlightCreate,
+    FlightRead,
+    NotificationRead,
+    TransitDecision,
+    TransitDetect,
+    TransitRead,
+)
 from ltrako import audit
 from ltrako.errors import Forbidden
-from ltrako.models import AuditAction, Notification
+from ltrako.models import AuditAction, FlightKind, Notification
 from ltrako.security import Role
-from zfa import workflow
+from zfa import flights, workflow
 
 router = APIRouter(tags=["ZFA"])
 LABELS = workflow.STATUS_LABELS_DE
@@ -82,3 +90,25 @@ def notifications(session: SessionDep, principal: PrincipalDep) -> list[Notifica
             session, principal, action=AuditAction.READ, entity="notification", entity_id=str(row.id)
         )
     return [NotificationRead.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.post("/flights", response_model=FlightRead, status_code=201, responses=DECISION_ERRORS)
+def book_flight(body: FlightCreate, session: SessionDep, principal: PrincipalDep) -> FlightRead:
+    """Record a booked flight (legs in airport-local time); its stops abroad become transit requests."""
+    legs = [leg.model_dump(by_alias=True) for leg in body.legs]
+    flight, found = flights.book(
+        session,
+        principal,
+        kind=FlightKind(body.kind),
+        legs=legs,
+        booked_at=body.booked_at,
+        escorted=body.escorted,
+        booking_ref=body.booking_ref,
+    )
+    return FlightRead(
+        id=flight.id or 0,
+        kind=flight.kind,
+        destination_country=flight.destination_country,
+        needs_rebooking=flight.needs_rebooking,
+        transits=[TransitRead.of(t, LABELS) for t in found],
+    )

@@ -14,7 +14,8 @@ from ltrako.errors import Conflict, Forbidden
 from ltrako.models import Flight, FlightKind, FlightLeg, Notification, TransitStatus, TransportRequest
 from ltrako.runtime import Runtime
 from ltrako.security import Principal, Role
-from tests.workflow.conftest import DAY, ESSEN, PLANS
+from tests.factories import request_body
+from tests.workflow.conftest import DAY, ESSEN, PLANS, REQUESTS
 from zfa import workflow
 
 Auth = Callable[..., dict[str, str]]
@@ -140,3 +141,48 @@ def test_the_zfa_works_the_queue_through_the_api(
     assert client.post(f"{base}/decision", json={"approved": False}, headers=zfa).status_code == 409
     notes = client.get("/api/v1/notifications", headers=auth("abh", abh="ABH-05113")).json()
     assert [n["request_id"] for n in notes] == [rid] and "bewilligt" in notes[0]["text"]
+
+
+def test_booking_a_flight_validates_the_itinerary_and_detects_transits(
+    client: TestClient, auth: Auth, day: dt.date
+) -> None:
+    legs = [
+        {
+            "flight_number": "AF1107",
+            "from": "DUS",
+            "to": "CDG",
+            "departure": "2026-12-01T07:00",
+            "arrival": "2026-12-01T08:20",
+        },
+        {
+            "flight_number": "AH1007",
+            "from": "CDG",
+            "to": "ALG",
+            "departure": "2026-12-01T10:30",
+            "arrival": "2026-12-01T12:10",
+        },
+    ]
+    assert (
+        client.post("/api/v1/flights", json={"legs": legs}, headers=auth("abh", abh="ABH-05113")).status_code
+        == 403
+    )
+    unknown = client.post("/api/v1/flights", json={"legs": [{**legs[0], "to": "QQQ"}]}, headers=auth("zfa"))
+    assert unknown.status_code == 422 and "legs[0].to" in unknown.text
+    reversed_legs = client.post("/api/v1/flights", json={"legs": [legs[1], legs[0]]}, headers=auth("zfa"))
+    assert reversed_legs.status_code == 422 and "legs[1]" in reversed_legs.text
+    booked = client.post(
+        "/api/v1/flights", json={"legs": legs, "booked_at": "2026-11-21T09:00:00+01:00"}, headers=auth("zfa")
+    )
+    assert booked.status_code == 201, booked.text
+    flight = booked.json()
+    assert flight["destination_country"] == "DZA"
+    assert [(t["airport"], t["basis"], t["late"]) for t in flight["transits"]] == [
+        ("CDG", "directive_2003_110", False)
+    ]
+    body = request_body(
+        flight_id=flight["id"], persons=[{"case_ref": "E-2026-0105", "nationality": "DZA", "gender": "m"}]
+    )
+    linked = client.post(REQUESTS, json=body, headers=auth("abh", abh="ABH-05113"))
+    assert linked.status_code == 201 and linked.json()["flight_id"] == flight["id"]
+    missing = client.post(REQUESTS, json={**body, "flight_id": 999999}, headers=auth("abh", abh="ABH-05113"))
+    assert missing.status_code == 422 and "flight_id" in missing.text

@@ -1,0 +1,56 @@
+"""Booking a flight: a validated itinerary stored with its legs; its transits are detected at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pycountry
+from sqlmodel import Session
+
+from ltrako import audit
+from ltrako.models import AuditAction, Flight, FlightKind, FlightLeg, TransitRequest
+from ltrako.security import Principal
+from zfa import workflow
+from zfa.itinerary import read_itinerary
+
+
+def book(
+    session: Session,
+    principal: Principal,
+    *,
+    kind: FlightKind,
+    legs: list[dict[str, Any]],
+    booked_at: dt.datetime | None,
+    escorted: bool,
+    booking_ref: str | None = None,
+) -> tuple[Flight, list[TransitRequest]]:
+    """Store the flight (422 naming `legs[i].…` if the itinerary is invalid) and its transit requests."""
+    workflow.require_zfa(principal)
+    itinerary = read_itinerary(legs)
+    alpha2 = itinerary.destination_country
+    country = pycountry.countries.get(alpha_2=alpha2)
+    flight = Flight(
+        kind=kind, booking_ref=booking_ref, destination_country=country.alpha_3 if country else "XXX"
+    )
+    session.add(flight)
+    session.flush()
+    assert flight.id is not None
+    for seq, (raw, leg) in enumerate(zip(legs, itinerary.legs, strict=True), start=1):
+        session.add(
+            FlightLeg(
+                flight_id=flight.id,
+                seq=seq,
+                flight_number=str(raw.get("flight_number", "")),
+                origin_iata=leg.origin,
+                destination_iata=leg.destination,
+                departure=leg.departure.astimezone(dt.UTC),
+                arrival=leg.arrival.astimezone(dt.UTC),
+            )
+        )
+    session.flush()
+    audit.record(session, principal, action=AuditAction.CREATE, entity="flight", entity_id=str(flight.id))
+    transits = workflow.detect(
+        session, principal, flight_id=flight.id, booked_at=booked_at, escorted=escorted
+    )
+    return flight, transits
