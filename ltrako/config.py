@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     # ZRK: how long before the transport a medical reception must be confirmed. An assumption
     # (no public procedure was found, FACTS.md 4.3); set it to the ZRK's practice.
     medical_reception_lead_days: int = Field(default=14, ge=1, le=90)
+    # States that currently refuse transits (ISO alpha-2, e.g. ["NL"]): their stops are flagged.
+    transit_refusing_states: list[str] = Field(default_factory=list)
     scheduler: bool = False  # run the nightly batch in this process (`ltrako serve` turns it on)
 
     @property

@@ -13,6 +13,7 @@ from ltrako.models import AuditAction, Flight, FlightKind, FlightLeg, TransitReq
 from ltrako.security import Principal
 from zfa import workflow
 from zfa.itinerary import read_itinerary
+from zfa.transit import TransitRules
 
 
 def book(
@@ -24,6 +25,7 @@ def book(
     booked_at: dt.datetime | None,
     escorted: bool,
     booking_ref: str | None = None,
+    rules: TransitRules | None = None,
 ) -> tuple[Flight, list[TransitRequest]]:
     """Store the flight (422 naming `legs[i].…` if the itinerary is invalid) and its transit requests."""
     workflow.require_zfa(principal)
@@ -51,6 +53,6 @@ def book(
     session.flush()
     audit.record(session, principal, action=AuditAction.CREATE, entity="flight", entity_id=str(flight.id))
     transits = workflow.detect(
-        session, principal, flight_id=flight.id, booked_at=booked_at, escorted=escorted
+        session, principal, flight_id=flight.id, booked_at=booked_at, escorted=escorted, rules=rules
     )
     return flight, transits

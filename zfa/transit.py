@@ -124,3 +124,8 @@ def check_document(
             for t in found
         ],
     }
+
+
+def rules_from(refusing_states: list[str]) -> TransitRules:
+    """The directive's rules with the configured list of refusing states."""
+    return TransitRules(refusing_states=frozenset(code.upper() for code in refusing_states))

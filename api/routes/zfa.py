@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from sqlmodel import col, select
 
-from api.deps import PrincipalDep, SessionDep
+from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.schemas import (
     DECISION_ERRORS,
     FlightCreate,
@@ -22,6 +22,7 @@ from ltrako.errors import Forbidden
 from ltrako.models import AuditAction, FlightKind, Notification
 from ltrako.security import Role
 from zfa import flights, workflow
+from zfa.transit import rules_from
 
 router = APIRouter(tags=["ZFA"])
 LABELS = workflow.STATUS_LABELS_DE
@@ -34,11 +35,12 @@ LABELS = workflow.STATUS_LABELS_DE
     responses=DECISION_ERRORS,
 )
 def detect(
-    flight_id: int, body: TransitDetect, session: SessionDep, principal: PrincipalDep
+    flight_id: int, body: TransitDetect, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
 ) -> list[TransitRead]:
     """Find the flight's stops abroad and create their transit requests (existing ones are kept)."""
+    rules = rules_from(runtime.settings.transit_refusing_states)
     rows = workflow.detect(
-        session, principal, flight_id=flight_id, booked_at=body.booked_at, escorted=body.escorted
+        session, principal, flight_id=flight_id, booked_at=body.booked_at, escorted=body.escorted, rules=rules
     )
     return [TransitRead.of(r, LABELS) for r in rows]
 
@@ -93,7 +95,9 @@ def notifications(session: SessionDep, principal: PrincipalDep) -> list[Notifica
 
 
 @router.post("/flights", response_model=FlightRead, status_code=201, responses=DECISION_ERRORS)
-def book_flight(body: FlightCreate, session: SessionDep, principal: PrincipalDep) -> FlightRead:
+def book_flight(
+    body: FlightCreate, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
+) -> FlightRead:
     """Record a booked flight (legs in airport-local time); its stops abroad become transit requests."""
     legs = [leg.model_dump(by_alias=True) for leg in body.legs]
     flight, found = flights.book(
@@ -104,6 +108,7 @@ def book_flight(body: FlightCreate, session: SessionDep, principal: PrincipalDep
         booked_at=body.booked_at,
         escorted=body.escorted,
         booking_ref=body.booking_ref,
+        rules=rules_from(runtime.settings.transit_refusing_states),
     )
     return FlightRead(
         id=flight.id or 0,

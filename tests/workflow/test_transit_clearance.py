@@ -186,3 +186,27 @@ def test_booking_a_flight_validates_the_itinerary_and_detects_transits(
     assert linked.status_code == 201 and linked.json()["flight_id"] == flight["id"]
     missing = client.post(REQUESTS, json={**body, "flight_id": 999999}, headers=auth("abh", abh="ABH-05113"))
     assert missing.status_code == 422 and "flight_id" in missing.text
+
+
+def test_configured_refusing_states_are_flagged_on_booking(
+    client: TestClient, auth: Auth, runtime: Runtime
+) -> None:
+    runtime.settings.transit_refusing_states = ["fr"]
+    legs = [
+        {
+            "flight_number": "AF1",
+            "from": "DUS",
+            "to": "CDG",
+            "departure": "2026-12-01T07:00",
+            "arrival": "2026-12-01T08:20",
+        },
+        {
+            "flight_number": "AF2",
+            "from": "CDG",
+            "to": "ALG",
+            "departure": "2026-12-01T10:30",
+            "arrival": "2026-12-01T12:10",
+        },
+    ]
+    booked = client.post("/api/v1/flights", json={"legs": legs}, headers=auth("zfa")).json()
+    assert booked["transits"][0]["refused_state"] is True
