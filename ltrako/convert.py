@@ -451,7 +451,7 @@ def _import_locked(session: Session, scenario: pm.Scenario, covered: set[str]) -
         session.flush()
         assert tour.id is not None
         for escort in locked.escorts:
-            session.add(TourEscort(tour_id=tour.id, escort_id=escort))
+            session.add(TourEscort(tour_id=tour.id, escort_id=escort, day=scenario.date))
         for seq, stop in enumerate(locked.stops):
             request = requests[stop.request]
             where = request.pickup if stop.type is pm.StopType.PICKUP else request.dropoff

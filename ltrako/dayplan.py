@@ -21,7 +21,7 @@ from ltrako.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFo
 from ltrako.models import AuditAction, PlanVersion, RequestStatus, TransportRequest, Zab
 from ltrako.runtime import Runtime
 from ltrako.security import Principal, Role
-from ltrako.tours import committed_tours, escorts_busy, keeps_commitment, save_committed
+from ltrako.tours import committed_tours, conflicts, keeps_commitment, key_of, save_committed
 from planner.clock import Clock
 from planner.io import read_plan, write_plan
 from planner.params import SolveParams
@@ -200,12 +200,12 @@ def accept_tour(
         )
     tour = plan.tours[tour_index]
     clock = Clock(version.day, timezone)
-    existing = committed_tours(session, version.day).get(tour.vehicle)
+    existing = committed_tours(session, version.day).get(key_of(tour))
     if existing is not None and not keeps_commitment(existing, tour):
-        raise Conflict(f"Fahrzeug {tour.vehicle} hat eine andere festgelegte Tour; bitte neu planen.")
-    busy = escorts_busy(session, version.day, tour.escorts, tour.vehicle)
-    if busy:
-        raise Conflict(f"Begleitkräfte bereits auf einer anderen Tour: {', '.join(busy)}.")
+        raise Conflict(f"Die festgelegte Tour von {tour.vehicle} wurde geändert; bitte neu planen.")
+    problems = conflicts(session, clock, tour, existing)
+    if problems:
+        raise Conflict("; ".join(problems) + "; bitte neu planen.")
     already = {r for r, _ in existing.order} if existing is not None else set()
     ensure_cleared(session, {s.request for s in tour.stops if s.request} - already)
     for request_id in sorted({s.request for s in tour.stops if s.request} - already):

@@ -48,9 +48,11 @@ from ltrako.runtime import Runtime
 from ltrako.security import Principal, Role
 from ltrako.tours import (
     CommittedTour,
+    TourKey,
     committed_tours,
-    escorts_busy,
+    conflicts,
     keeps_commitment,
+    key_of,
     save_committed,
     tour_meters,
 )
@@ -208,7 +210,7 @@ def _day_lock(runtime: Runtime, day: dt.date) -> Iterator[bool]:
 
 
 def _offers(
-    scenario: pm.Scenario, plan: pm.Plan, pool: set[str], committed: dict[str, CommittedTour]
+    scenario: pm.Scenario, plan: pm.Plan, pool: set[str], committed: dict[TourKey, CommittedTour]
 ) -> list[OfferDraft]:
     matrix = TravelMatrix(scenario.travel, scenario.locations)
     vehicles = {v.id: v for v in scenario.vehicles}
@@ -219,7 +221,7 @@ def _offers(
         if not carried:
             continue
         vehicle = vehicles[tour.vehicle]
-        base = committed.get(tour.vehicle)
+        base = committed.get(key_of(tour))
         meters = tour_meters(matrix, vehicle.depot, [s.location for s in tour.stops])
         base_meters = base_seconds = 0
         if base is not None:
@@ -327,9 +329,11 @@ def take_over(session: Session, principal: Principal, *, offer_id: int, timezone
         assert row is not None
         row.carrier_zab_id, row.pool_reason = offer.zab_id, None
         session.add(row)
-    existing = committed_tours(session, offer.day).get(offer.vehicle_id)
+    existing = committed_tours(session, offer.day).get(key_of(tour))
     if offer.base_tour_id is None and existing is not None:
-        raise Conflict(f"Fahrzeug {offer.vehicle_id} ist inzwischen verplant; Restplatzbörse neu berechnen.")
+        raise Conflict(
+            f"Die Besatzung von {offer.vehicle_id} ist inzwischen verplant; Restplatzbörse neu berechnen."
+        )
     if offer.base_tour_id is not None:
         bumped = session.exec(
             update(Tour)
@@ -341,9 +345,9 @@ def take_over(session: Session, principal: Principal, *, offer_id: int, timezone
                 f"Die Tour von {offer.vehicle_id} wurde inzwischen geändert; Restplatzbörse neu berechnen."
             )
         session.refresh(existing.row)
-    busy = escorts_busy(session, offer.day, tour.escorts, offer.vehicle_id)
-    if busy:
-        raise Conflict(f"Begleitkräfte inzwischen auf einer anderen Tour: {', '.join(busy)}.")
+    problems = conflicts(session, clock, tour, existing)
+    if problems:
+        raise Conflict("; ".join(problems) + "; Restplatzbörse neu berechnen.")
     try:
         saved = save_committed(session, clock, tour, existing)
     except IntegrityError as exc:
@@ -366,10 +370,12 @@ def take_over(session: Session, principal: Principal, *, offer_id: int, timezone
 
 
 def _supersede_others(session: Session, taken: RestplatzOffer) -> None:
-    """Other open offers with one of these requests, or on the same vehicle, are void now."""
-    mine = set(taken.request_ids)
+    """Other open offers with one of these requests, one of this crew or the same base tour are void now."""
+    mine, crew = set(taken.request_ids), set(taken.tour.get("escorts", []))
     for other in _open_offers(session, taken.day):
-        if other.id != taken.id and (mine & set(other.request_ids) or other.vehicle_id == taken.vehicle_id):
+        same_base = taken.base_tour_id is not None and other.base_tour_id == taken.base_tour_id
+        shares = mine & set(other.request_ids) or crew & set(other.tour.get("escorts", []))
+        if other.id != taken.id and (shares or same_base):
             _supersede(session, other, by="system")
 
 

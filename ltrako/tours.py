@@ -13,12 +13,18 @@ from planner import model as pm
 from planner.clock import Clock
 from planner.travel import TravelMatrix
 
+TourKey = tuple[str, tuple[str, ...]]  # (vehicle, sorted crew): the identity of a tour of a day
+
 
 @dataclass(frozen=True, slots=True)
 class CommittedTour:
     row: Tour
     escorts: tuple[str, ...]
     stops: tuple[TourStop, ...]
+
+    @property
+    def key(self) -> TourKey:
+        return self.row.vehicle_id, self.escorts
 
     @property
     def order(self) -> tuple[tuple[str, pm.StopType], ...]:
@@ -28,8 +34,12 @@ class CommittedTour:
         )
 
 
-def committed_tours(session: Session, day: dt.date) -> dict[str, CommittedTour]:
-    """The day's committed tours by vehicle id."""
+def key_of(tour: pm.Tour) -> TourKey:
+    return tour.vehicle, tuple(sorted(tour.escorts))
+
+
+def committed_tours(session: Session, day: dt.date) -> dict[TourKey, CommittedTour]:
+    """The day's committed tours by (vehicle, crew)."""
     tours = session.exec(select(Tour).where(Tour.day == day, col(Tour.is_committed).is_(True))).all()
     out = {}
     for tour in tours:
@@ -37,32 +47,40 @@ def committed_tours(session: Session, day: dt.date) -> dict[str, CommittedTour]:
         stops = session.exec(
             select(TourStop).where(TourStop.tour_id == tour.id).order_by(col(TourStop.seq))
         ).all()
-        out[tour.vehicle_id] = CommittedTour(tour, tuple(sorted(escorts)), tuple(stops))
+        committed = CommittedTour(tour, tuple(sorted(escorts)), tuple(stops))
+        out[committed.key] = committed
     return out
 
 
 def keeps_commitment(committed: CommittedTour, tour: pm.Tour) -> bool:
     """Spec rule 10: same vehicle and crew, the committed stops in the same relative order."""
-    if tuple(sorted(tour.escorts)) != committed.escorts or tour.vehicle != committed.row.vehicle_id:
+    if key_of(tour) != committed.key:
         return False
     wanted = set(committed.order)
     kept = tuple((s.request or "", s.type) for s in tour.stops if (s.request or "", s.type) in wanted)
     return kept == committed.order
 
 
-def escorts_busy(session: Session, day: dt.date, escorts: tuple[str, ...], except_vehicle: str) -> list[str]:
-    """Escorts of `escorts` already on a committed tour of another vehicle that day."""
-    rows = session.exec(
-        select(TourEscort.escort_id)
-        .join(Tour, col(Tour.id) == col(TourEscort.tour_id))
-        .where(
-            Tour.day == day,
-            col(Tour.is_committed).is_(True),
-            Tour.vehicle_id != except_vehicle,
-            col(TourEscort.escort_id).in_(list(escorts)),
+def conflicts(session: Session, clock: Clock, tour: pm.Tour, existing: CommittedTour | None) -> list[str]:
+    """Why `tour` cannot be committed beside the day's other committed tours (German), if it cannot:
+    one of its escorts already works in another tour, or its vehicle is out on another tour then."""
+    problems = []
+    start, end = clock.instant(tour.start), clock.instant(tour.end)
+    for other in committed_tours(session, clock.date).values():
+        if existing is not None and other.row.id == existing.row.id:
+            continue
+        shared = sorted(set(other.escorts) & set(tour.escorts))
+        if shared:
+            problems.append(f"Begleitkräfte bereits auf einer anderen Tour: {', '.join(shared)}")
+        overlaps = (
+            other.row.start is not None
+            and other.row.end is not None
+            and other.row.start < end
+            and start < other.row.end
         )
-    ).all()
-    return sorted(set(rows))
+        if other.row.vehicle_id == tour.vehicle and overlaps:
+            problems.append(f"Fahrzeug {tour.vehicle} ist zu dieser Zeit auf einer anderen Tour")
+    return problems
 
 
 def save_committed(session: Session, clock: Clock, tour: pm.Tour, existing: CommittedTour | None) -> Tour:
@@ -84,7 +102,7 @@ def save_committed(session: Session, clock: Clock, tour: pm.Tour, existing: Comm
     if row.id is None:
         raise Conflict("Tour konnte nicht gespeichert werden.")
     for escort in tour.escorts:
-        session.add(TourEscort(tour_id=row.id, escort_id=escort))
+        session.add(TourEscort(tour_id=row.id, escort_id=escort, day=clock.date))
     for seq, stop in enumerate(tour.stops):
         session.add(
             TourStop(
@@ -115,7 +133,7 @@ def committed_plan(session: Session, day: dt.date, timezone: str) -> pm.Plan:
     """The day's committed tours as an ltrako-plan/1 plan (to validate what was committed)."""
     clock = Clock(day, timezone)
     tours = []
-    for vehicle, c in sorted(committed_tours(session, day).items()):
+    for _, c in sorted(committed_tours(session, day).items()):
         assert c.row.start is not None and c.row.end is not None
         stops = tuple(
             pm.Stop(
@@ -128,6 +146,8 @@ def committed_plan(session: Session, day: dt.date, timezone: str) -> pm.Plan:
             )
             for s in c.stops
         )
-        tours.append(pm.Tour(vehicle, c.escorts, clock.seconds(c.row.start), clock.seconds(c.row.end), stops))
+        tours.append(
+            pm.Tour(c.row.vehicle_id, c.escorts, clock.seconds(c.row.start), clock.seconds(c.row.end), stops)
+        )
     served = sum(1 for t in tours for s in t.stops if s.type is pm.StopType.PICKUP)
     return pm.Plan(day, tuple(tours), (), pm.PlanStats(served, 0, 0.0, 0.0))

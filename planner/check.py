@@ -110,16 +110,12 @@ def _locked(scenario: Scenario) -> Iterator[Problem]:
     vehicles = {v.id for v in scenario.vehicles}
     escorts = {e.id for e in scenario.escorts}
     requests = {r.id for r in scenario.requests}
-    seen_vehicles: set[str] = set()
     seen_escorts: set[str] = set()
     seen_requests: set[str] = set()
     for i, tour in enumerate(scenario.locked):
         at = f"locked[{i}]"
         if tour.vehicle not in vehicles:
             yield Problem(f"{at}.vehicle", f"unknown vehicle {tour.vehicle!r}")
-        if tour.vehicle in seen_vehicles:
-            yield Problem(f"{at}.vehicle", f"vehicle {tour.vehicle!r} has two locked tours")
-        seen_vehicles.add(tour.vehicle)
         if not tour.escorts:
             yield Problem(f"{at}.escorts", "a tour needs at least one escort")
         for escort in tour.escorts:

@@ -9,6 +9,7 @@ its committed tours and reports its other requests as unassigned instead of rais
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import multiprocessing
 import time
@@ -296,19 +297,30 @@ class _Part:
 
     # ------------------------------------------------------------------ locked
     def _locked_tours(self) -> tuple[list[Assignment], LockedMap, dict[str, str]]:
-        """Assignments of committed tours, their stop orders, and requests that cannot keep them."""
+        """Assignments of committed tours, their stop orders, and requests that cannot keep them.
+
+        Crews may share a vehicle one after the other, so a vehicle can have several committed
+        tours: each gets the part of the day between the middles of the gaps to its neighbours
+        (timed on their own), so that inserted stops never make two of them overlap.
+        """
         assignments: list[Assignment] = []
         mapping: LockedMap = {}
         conflicts: dict[str, str] = {}
+        alone: list[tuple[LockedTour, Tour]] = []
         for locked in self.part.locked:
-            if self.locked_alone(locked) is None:
+            tour = self.locked_alone(locked)
+            if tour is None:
                 conflicts.update({s.request: locked.vehicle for s in locked.stops})
-                continue
+            else:
+                alone.append((locked, tour))
+        limits = _shared_vehicle_limits([t for _, t in alone])
+        for i, (locked, _) in enumerate(alone):
             crew_members = tuple(self.escorts[e] for e in locked.escorts)
             window = (max(e.shift_start for e in crew_members), min(e.shift_end for e in crew_members))
             crew = Crew(self.vehicles[locked.vehicle].zab, crew_members, window)
-            assignments.append(Assignment(crew, self.vehicles[locked.vehicle], locked=True))
-            mapping[locked.vehicle] = (len(assignments) - 1, tuple((s.request, s.type) for s in locked.stops))
+            assignments.append(Assignment(crew, self.vehicles[locked.vehicle], locked=True, limit=limits[i]))
+            key = f"{locked.vehicle}#{i}"  # a vehicle may carry several committed tours
+            mapping[key] = (len(assignments) - 1, tuple((s.request, s.type) for s in locked.stops))
         return assignments, mapping, conflicts
 
     def locked_alone(self, locked: LockedTour) -> Tour | None:
@@ -502,6 +514,25 @@ def _without_weakest(
     ids = {rid for rid, _ in stops}
     weakest = min(ids, key=lambda r: (requests[r].priority, r))
     return [s for s in stops if s[0] != weakest]
+
+
+def _shared_vehicle_limits(tours: list[Tour]) -> list[tuple[int, int] | None]:
+    """Per committed tour, the part of the day it may use when its vehicle has other committed
+    tours: up to the middle of the gap to the next one, from the middle of the gap to the previous."""
+    limits: list[tuple[int, int] | None] = [None] * len(tours)
+    by_vehicle: dict[str, list[int]] = {}
+    for i, tour in enumerate(tours):
+        by_vehicle.setdefault(tour.vehicle, []).append(i)
+    for indices in by_vehicle.values():
+        if len(indices) < 2:
+            continue
+        indices.sort(key=lambda i: tours[i].start)
+        bounds = [(tours[a].end + tours[b].start) // 2 for a, b in itertools.pairwise(indices)]
+        for k, i in enumerate(indices):
+            lo = bounds[k - 1] if k > 0 else -(10**9)
+            hi = bounds[k] if k < len(bounds) else 10**9
+            limits[i] = (lo, hi)
+    return limits
 
 
 def _assemble(scenario: Scenario, tours: list[Tour], unassigned: list[Unassigned], began: float) -> Plan:

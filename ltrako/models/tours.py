@@ -11,10 +11,10 @@ from planner.model import StopType
 
 
 class Tour(SQLModel, table=True):
-    """A committed tour: one per vehicle and day (the planner plans one tour per vehicle)."""
+    """A committed tour. Crews may share a vehicle one after the other, so a vehicle can have
+    several tours a day; each escort works in one tour only, so the crew identifies the tour."""
 
     __tablename__ = "tour"
-    __table_args__ = (UniqueConstraint("day", "vehicle_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     day: dt.date = Field(index=True)
@@ -26,10 +26,15 @@ class Tour(SQLModel, table=True):
 
 
 class TourEscort(SQLModel, table=True):
+    """An escort on a tour; the day is repeated here so that the database itself keeps each
+    escort on one tour per day (spec rule 4), also against concurrent writers."""
+
     __tablename__ = "tour_escort"
+    __table_args__ = (UniqueConstraint("day", "escort_id"),)
 
     tour_id: int = Field(foreign_key="tour.id", primary_key=True)
     escort_id: str = Field(max_length=32, foreign_key="escort.id", primary_key=True)
+    day: dt.date
 
 
 class TourStop(SQLModel, table=True):

@@ -262,3 +262,62 @@ def test_a_run_by_hand_through_the_api(client: TestClient, auth: Auth, submit: C
         "/api/v1/restplatz/runs", params={"day": str(DAY)}, headers=auth("zab", **ESSEN)
     ).json()
     assert [r["pool_size"] for r in listed] == [0, 1]
+
+
+def test_two_crews_sharing_one_vehicle_commit_two_tours(
+    client: TestClient, auth: Auth, runtime: Runtime
+) -> None:
+    """Crews share a vehicle one after the other: both tours are committed, and stay separate."""
+    from ltrako.convert import import_scenario
+    from ltrako.security import SYSTEM
+    from planner.model import Escort, Vehicle
+    from tests.factories import H, request_body, tiny_scenario
+
+    day = dataclasses.replace(
+        tiny_scenario(),
+        date=DAY,
+        vehicles=(Vehicle("E-V1", "ZAB-E", "ZAB-E", 9, False, 5 * H, 23 * H),),
+        escorts=(
+            Escort("E-E01", "ZAB-E", "f", (), 5 * H, 13 * H),
+            Escort("E-E02", "ZAB-E", "m", (), 5 * H, 13 * H),
+            Escort("E-E03", "ZAB-E", "f", (), 13 * H, 21 * H),
+            Escort("E-E04", "ZAB-E", "m", (), 13 * H, 21 * H),
+        ),
+        requests=(),
+    )
+    with transaction(runtime.sessions) as session:
+        import_scenario(session, scenario=day, actor=SYSTEM)
+    afternoon = {
+        "pickup": {
+            "location": "ABH-05113",
+            "earliest": "2026-11-25T14:00:00+01:00",
+            "latest": "2026-11-25T15:00:00+01:00",
+            "service_min": 20,
+        },
+        "dropoff": {
+            "location": "AP-DUS",
+            "earliest": "2026-11-25T15:00:00+01:00",
+            "latest": "2026-11-25T17:00:00+01:00",
+            "service_min": 30,
+        },
+    }
+    for case, extra in (("E-2026-0301", {}), ("E-2026-0302", afternoon)):
+        body = request_body(persons=[{"case_ref": case, "nationality": "ALB", "gender": "m"}], **extra)
+        assert client.post(REQUESTS, json=body, headers=auth("abh", **ESSEN_ABH)).status_code == 201
+    version = client.post(
+        PLANS, json={"day": str(DAY), "time_limit_s": 2}, headers=auth("zab", **ESSEN)
+    ).json()
+    assert [t["vehicle"] for t in version["tours"]] == ["E-V1", "E-V1"]
+    for index in (0, 1):
+        accepted = client.post(f"{PLANS}/{version['id']}/tours/{index}/accept", headers=auth("zab", **ESSEN))
+        assert accepted.status_code == 200, accepted.text
+    with transaction(runtime.sessions) as session:
+        plan = committed_plan(session, DAY, "Europe/Berlin")
+        scenario = export_scenario(
+            session, day=DAY, timezone="Europe/Berlin", travel=runtime.travel, cross_zab=True, statuses=()
+        )
+    assert len(plan.tours) == 2 and validate(scenario, plan) == []
+    replanned = client.post(
+        PLANS, json={"day": str(DAY), "time_limit_s": 2}, headers=auth("zab", **ESSEN)
+    ).json()
+    assert len(replanned["tours"]) == 2 and replanned["unassigned_requests"] == []

@@ -126,7 +126,14 @@ def upgrade() -> None:
 
     with op.batch_alter_table("tour", schema=None) as batch_op:
         batch_op.add_column(sa.Column("revision", sa.Integer(), nullable=False, server_default="1"))
-        batch_op.create_unique_constraint(batch_op.f("uq_tour_day_vehicle_id"), ["day", "vehicle_id"])
+
+    # Each escort on one tour per day, kept by the database: the tour's day is copied here.
+    with op.batch_alter_table("tour_escort", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("day", sa.Date(), nullable=True))
+    op.execute("UPDATE tour_escort SET day = (SELECT tour.day FROM tour WHERE tour.id = tour_escort.tour_id)")
+    with op.batch_alter_table("tour_escort", schema=None) as batch_op:
+        batch_op.alter_column("day", existing_type=sa.Date(), nullable=False)
+        batch_op.create_unique_constraint(batch_op.f("uq_tour_escort_day_escort_id"), ["day", "escort_id"])
 
     with op.batch_alter_table("tour_stop", schema=None) as batch_op:
         batch_op.create_unique_constraint(batch_op.f("uq_tour_stop_request_id_type"), ["request_id", "type"])
@@ -149,11 +156,14 @@ def downgrade() -> None:
         batch_op.drop_column("pool_reason")
         batch_op.drop_column("carrier_zab_id")
 
+    with op.batch_alter_table("tour_escort", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("uq_tour_escort_day_escort_id"), type_="unique")
+        batch_op.drop_column("day")
+
     with op.batch_alter_table("tour_stop", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_tour_stop_request_id_type"), type_="unique")
 
     with op.batch_alter_table("tour", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("uq_tour_day_vehicle_id"), type_="unique")
         batch_op.drop_column("revision")
 
     with op.batch_alter_table("restplatz_offer", schema=None) as batch_op:
