@@ -22,9 +22,9 @@ from functools import cache
 import pycountry
 
 from ltrako.errors import FieldProblem, InvalidInput
+from ltrako.requests import EXTRA_NATIONALITIES, is_known_nationality
 
 AREAS = ("kommunal", "landeseinrichtung")
-EXTRA_NAMES = {"XXX": "unbekannt", "XKX": "Kosovo"}
 HALF = re.compile(r"^(\d{4})-H([12])$")
 COLUMNS = ("area", "code", "name", "begleitet", "erfolgreich_rueckgefuehrt")
 
@@ -66,8 +66,8 @@ def _german() -> gettext.NullTranslations:
 
 
 def country_name(code: str) -> str:
-    if code in EXTRA_NAMES:
-        return EXTRA_NAMES[code]
+    if code in EXTRA_NATIONALITIES:
+        return EXTRA_NATIONALITIES[code]
     country = pycountry.countries.get(alpha_3=code)
     return _german().gettext(country.name) if country is not None else code
 
@@ -87,7 +87,7 @@ def read_cases(lines: Iterable[str]) -> list[Case]:
         area, code = row["area"].strip().lower(), row["nationality"].strip().upper()
         if area not in AREAS:
             problems.append(FieldProblem(f"Zeile {line}.area", "kommunal oder landeseinrichtung.", "area"))
-        if code not in EXTRA_NAMES and pycountry.countries.get(alpha_3=code) is None:
+        if not is_known_nationality(code):
             problems.append(
                 FieldProblem(f"Zeile {line}.nationality", f"Unbekannter Code {code!r} (ISO alpha-3).", "code")
             )

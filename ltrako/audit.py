@@ -39,3 +39,15 @@ def record(
     session.add(event())
     if outcome is AuditOutcome.DENIED:
         after_rollback(session, lambda fresh: fresh.add(event()))
+
+
+def updated(session: Session, principal: Principal, entity: str, entity_id: object, context: str) -> None:
+    """Audit a decision (an update) on a record: who changed which record, and what."""
+    record(
+        session,
+        principal,
+        action=AuditAction.UPDATE,
+        entity=entity,
+        entity_id=str(entity_id),
+        context=context,
+    )

@@ -200,10 +200,11 @@ def accept_tour(
         )
     tour = plan.tours[tour_index]
     clock = Clock(version.day, timezone)
-    existing = committed_tours(session, version.day).get(key_of(tour))
+    committed = committed_tours(session, version.day)
+    existing = committed.get(key_of(tour))
     if existing is not None and not keeps_commitment(existing, tour):
         raise Conflict(f"Die festgelegte Tour von {tour.vehicle} wurde geändert; bitte neu planen.")
-    problems = conflicts(session, clock, tour, existing)
+    problems = conflicts(committed, clock, tour, existing)
     if problems:
         raise Conflict("; ".join(problems) + "; bitte neu planen.")
     already = {r for r, _ in existing.order} if existing is not None else set()
@@ -222,14 +223,7 @@ def accept_tour(
         saved.revision += 1
         session.add(saved)
     assert saved.id is not None
-    audit.record(
-        session,
-        principal,
-        action=AuditAction.UPDATE,
-        entity="tour",
-        entity_id=str(saved.id),
-        context=f"accept plan_version {version_id} tour {tour_index}",
-    )
+    audit.updated(session, principal, "tour", saved.id, f"accept plan_version {version_id} tour {tour_index}")
     return saved.id
 
 
@@ -264,14 +258,7 @@ def audited_update(
     session: Session, principal: Principal, row: TransportRequest, what: str
 ) -> TransportRequest:
     """Audit a decision on a request and return the request as it is now."""
-    audit.record(
-        session,
-        principal,
-        action=AuditAction.UPDATE,
-        entity="transport_request",
-        entity_id=row.id,
-        context=what,
-    )
+    audit.updated(session, principal, "transport_request", row.id, what)
     session.refresh(row)
     return row
 

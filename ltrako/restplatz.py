@@ -54,7 +54,6 @@ from ltrako.tours import (
     keeps_commitment,
     key_of,
     save_committed,
-    tour_meters,
 )
 from planner import model as pm
 from planner.clock import Clock
@@ -154,7 +153,7 @@ def _run(
         assert fresh is not None
         fresh.status, fresh.finished_at = RunStatus.FINISHED, dt.datetime.now(dt.UTC)
         fresh.pool_size, fresh.offers_made = len(pool), made
-        fresh.offers_open = len(_open_offers(session, day))
+        fresh.offers_open = len(drafts)  # after storing, exactly this run's offers are open
         fresh.still_open = len(pool - placed)
         session.add(fresh)
         audit.record(
@@ -222,10 +221,10 @@ def _offers(
             continue
         vehicle = vehicles[tour.vehicle]
         base = committed.get(key_of(tour))
-        meters = tour_meters(matrix, vehicle.depot, [s.location for s in tour.stops])
+        meters = matrix.route_meters(vehicle.depot, (s.location for s in tour.stops))
         base_meters = base_seconds = 0
         if base is not None:
-            base_meters = tour_meters(matrix, vehicle.depot, [s.location_id for s in base.stops])
+            base_meters = matrix.route_meters(vehicle.depot, (s.location_id for s in base.stops))
             assert base.row.start is not None and base.row.end is not None
             base_seconds = int((base.row.end - base.row.start).total_seconds())
         document = write_tour(tour, clock)
@@ -329,7 +328,8 @@ def take_over(session: Session, principal: Principal, *, offer_id: int, timezone
         assert row is not None
         row.carrier_zab_id, row.pool_reason = offer.zab_id, None
         session.add(row)
-    existing = committed_tours(session, offer.day).get(key_of(tour))
+    committed = committed_tours(session, offer.day)
+    existing = committed.get(key_of(tour))
     if offer.base_tour_id is None and existing is not None:
         raise Conflict(
             f"Die Besatzung von {offer.vehicle_id} ist inzwischen verplant; Restplatzbörse neu berechnen."
@@ -345,7 +345,7 @@ def take_over(session: Session, principal: Principal, *, offer_id: int, timezone
                 f"Die Tour von {offer.vehicle_id} wurde inzwischen geändert; Restplatzbörse neu berechnen."
             )
         session.refresh(existing.row)
-    problems = conflicts(session, clock, tour, existing)
+    problems = conflicts(committed, clock, tour, existing)
     if problems:
         raise Conflict("; ".join(problems) + "; Restplatzbörse neu berechnen.")
     try:
@@ -358,14 +358,7 @@ def take_over(session: Session, principal: Principal, *, offer_id: int, timezone
         .where(col(RestplatzRun.id) == offer.run_id)
         .values(taken=col(RestplatzRun.taken) + 1)
     )
-    audit.record(
-        session,
-        principal,
-        action=AuditAction.UPDATE,
-        entity="restplatz_offer",
-        entity_id=str(offer_id),
-        context=f"Transportübernahme tour {saved.id}",
-    )
+    audit.updated(session, principal, "restplatz_offer", offer_id, f"Transportübernahme tour {saved.id}")
     return offer
 
 

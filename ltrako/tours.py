@@ -11,7 +11,6 @@ from ltrako.errors import Conflict
 from ltrako.models import Tour, TourEscort, TourStop
 from planner import model as pm
 from planner.clock import Clock
-from planner.travel import TravelMatrix
 
 TourKey = tuple[str, tuple[str, ...]]  # (vehicle, sorted crew): the identity of a tour of a day
 
@@ -61,12 +60,14 @@ def keeps_commitment(committed: CommittedTour, tour: pm.Tour) -> bool:
     return kept == committed.order
 
 
-def conflicts(session: Session, clock: Clock, tour: pm.Tour, existing: CommittedTour | None) -> list[str]:
+def conflicts(
+    committed: dict[TourKey, CommittedTour], clock: Clock, tour: pm.Tour, existing: CommittedTour | None
+) -> list[str]:
     """Why `tour` cannot be committed beside the day's other committed tours (German), if it cannot:
     one of its escorts already works in another tour, or its vehicle is out on another tour then."""
     problems = []
     start, end = clock.instant(tour.start), clock.instant(tour.end)
-    for other in committed_tours(session, clock.date).values():
+    for other in committed.values():
         if existing is not None and other.row.id == existing.row.id:
             continue
         shared = sorted(set(other.escorts) & set(tour.escorts))
@@ -118,15 +119,6 @@ def save_committed(session: Session, clock: Clock, tour: pm.Tour, existing: Comm
         )
     session.flush()
     return row
-
-
-def tour_meters(matrix: TravelMatrix, depot: str, locations: list[str]) -> int:
-    """Depot → stops → depot, in metres."""
-    meters, where = 0, depot
-    for location in locations:
-        meters += matrix.distance(where, location)
-        where = location
-    return meters + matrix.distance(where, depot)
 
 
 def committed_plan(session: Session, day: dt.date, timezone: str) -> pm.Plan:

@@ -461,14 +461,7 @@ def _pick(staff: list[Escort], size: int, female: bool, medical: bool) -> list[E
 
 
 def _meters(matrix: TravelMatrix, vehicles: dict[str, Vehicle], tours: Iterable[Tour]) -> int:
-    total = 0
-    for tour in tours:
-        where = vehicles[tour.vehicle].depot
-        for stop in tour.stops:
-            total += matrix.distance(where, stop.location)
-            where = stop.location
-        total += matrix.distance(where, vehicles[tour.vehicle].depot)
-    return total
+    return sum(matrix.route_meters(vehicles[t.vehicle].depot, (s.location for s in t.stops)) for t in tours)
 
 
 def _peak_escorts(stops: Sequence[tuple[str, StopType]], requests: dict[str, Request]) -> int:
@@ -537,14 +530,7 @@ def _shared_vehicle_limits(tours: list[Tour]) -> list[tuple[int, int] | None]:
 
 def _assemble(scenario: Scenario, tours: list[Tour], unassigned: list[Unassigned], began: float) -> Plan:
     matrix = TravelMatrix(scenario.travel, scenario.locations)
-    depots = {v.id: v.depot for v in scenario.vehicles}
-    meters = 0
-    for tour in tours:
-        where = depots[tour.vehicle]
-        for stop in tour.stops:
-            meters += matrix.distance(where, stop.location)
-            where = stop.location
-        meters += matrix.distance(where, depots[tour.vehicle])
+    meters = _meters(matrix, {v.id: v for v in scenario.vehicles}, tours)
     order = {r.id: i for i, r in enumerate(scenario.requests)}
     tours.sort(key=lambda t: (t.vehicle, t.start))
     unassigned.sort(key=lambda u: order.get(u.request, 0))

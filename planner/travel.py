@@ -11,7 +11,7 @@ OSRM or Valhalla, a cache) plugs in through the `MatrixProvider` protocol.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Protocol
@@ -73,3 +73,11 @@ class TravelMatrix:
 
     def distance(self, origin: str, destination: str) -> int:
         return self.meters[self.index[origin]][self.index[destination]]
+
+    def route_meters(self, depot: str, locations: Iterable[str]) -> int:
+        """Depot → each location in turn → depot, in metres."""
+        total, where = 0, depot
+        for location in locations:
+            total += self.distance(where, location)
+            where = location
+        return total + self.distance(where, depot)

@@ -87,51 +87,37 @@ def queue(session: Session, principal: Principal, *, lead_days: int) -> list[Med
     )
 
 
-def _case(session: Session, case_id: int) -> MedicalReception:
+def _case(session: Session, case_id: int, expected: ReceptionStatus | None = None) -> MedicalReception:
+    """The case; Conflict if it is not in the `expected` status (a decision taken already)."""
     case = session.get(MedicalReception, case_id)
     if case is None:
         raise NotFound("Inempfangnahme", str(case_id))
+    if expected is not None and case.status != expected:
+        wanted = "" if expected is R.OPEN else f", nicht {LABELS_DE[expected]}"
+        raise Conflict(f"Inempfangnahme {case_id} ist {LABELS_DE[R(case.status)]}{wanted}.")
     return case
 
 
 def request_reception(session: Session, principal: Principal, *, case_id: int) -> MedicalReception:
     _zrk(principal)
-    case = _case(session, case_id)
-    if case.status != R.OPEN:
-        raise Conflict(f"Inempfangnahme {case_id} ist {LABELS_DE[R(case.status)]}.")
+    case = _case(session, case_id, R.OPEN)
     case.status, case.requested_at, case.requested_by = (
         R.REQUESTED,
         dt.datetime.now(dt.UTC),
         principal.subject,
     )
     session.add(case)
-    audit.record(
-        session,
-        principal,
-        action=AuditAction.UPDATE,
-        entity="medical_reception",
-        entity_id=str(case_id),
-        context="requested",
-    )
+    audit.updated(session, principal, "medical_reception", case_id, "requested")
     return case
 
 
 def decide(session: Session, principal: Principal, *, case_id: int, confirmed: bool) -> MedicalReception:
     _zrk(principal)
-    case = _case(session, case_id)
-    if case.status != R.REQUESTED:
-        raise Conflict(f"Inempfangnahme {case_id} ist {LABELS_DE[R(case.status)]}, nicht angefragt.")
+    case = _case(session, case_id, R.REQUESTED)
     case.status = R.CONFIRMED if confirmed else R.DECLINED
     case.decided_at, case.decided_by = dt.datetime.now(dt.UTC), principal.subject
     session.add(case)
-    audit.record(
-        session,
-        principal,
-        action=AuditAction.UPDATE,
-        entity="medical_reception",
-        entity_id=str(case_id),
-        context=case.status,
-    )
+    audit.updated(session, principal, "medical_reception", case_id, case.status)
     return case
 
 
@@ -148,14 +134,7 @@ def set_details(session: Session, principal: Principal, *, case_id: int, details
         raise InvalidInput([FieldProblem("details", "Höchstens 1000 Zeichen.", "too_long")])
     case.medical_details = details
     session.add(case)
-    audit.record(
-        session,
-        principal,
-        action=AuditAction.UPDATE,
-        entity="medical_reception",
-        entity_id=str(case_id),
-        context="details",
-    )
+    audit.updated(session, principal, "medical_reception", case_id, "details")
     return case
 
 

@@ -129,14 +129,7 @@ def submit(
     row.status, row.submitted_at, row.submitted_by = T.SUBMITTED, now, principal.subject
     row.answer_due = now + (rules or TransitRules()).answer_time
     session.add(row)
-    audit.record(
-        session,
-        principal,
-        action=AuditAction.UPDATE,
-        entity="transit_request",
-        entity_id=str(transit_id),
-        context="submit",
-    )
+    audit.updated(session, principal, "transit_request", transit_id, "submit")
     return row
 
 
@@ -166,14 +159,7 @@ def decide(
                     text=f"Durchbeförderung über {row.airport} ({row.country}) {verdict}.",
                 )
             )
-    audit.record(
-        session,
-        principal,
-        action=AuditAction.UPDATE,
-        entity="transit_request",
-        entity_id=str(transit_id),
-        context=row.status,
-    )
+    audit.updated(session, principal, "transit_request", transit_id, row.status)
     return row
 
 
@@ -181,14 +167,7 @@ def withdraw(session: Session, principal: Principal, *, transit_id: int) -> Tran
     row = _move(session, principal, transit_id, (T.REQUIRED, T.SUBMITTED))
     row.status, row.decided_at, row.decided_by = T.WITHDRAWN, dt.datetime.now(dt.UTC), principal.subject
     session.add(row)
-    audit.record(
-        session,
-        principal,
-        action=AuditAction.UPDATE,
-        entity="transit_request",
-        entity_id=str(transit_id),
-        context="withdraw",
-    )
+    audit.updated(session, principal, "transit_request", transit_id, "withdraw")
     return row
 
 

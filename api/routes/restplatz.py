@@ -16,7 +16,6 @@ from api.schemas import (
     TransportRequestRead,
 )
 from ltrako import restplatz
-from ltrako.db import transaction
 from ltrako.errors import Forbidden
 from ltrako.models import OfferStatus, RequestStatus
 from ltrako.requests import get_request
@@ -38,11 +37,10 @@ def run(body: RunCreate, principal: PrincipalDep, runtime: RuntimeDep) -> RunRea
 
 
 @router.get("/restplatz/runs", response_model=list[RunRead], responses=ERRORS)
-def list_runs(principal: PrincipalDep, runtime: RuntimeDep, day: dt.date = Query(...)) -> list[RunRead]:
+def list_runs(session: SessionDep, principal: PrincipalDep, day: dt.date = Query(...)) -> list[RunRead]:
     if principal.role not in RUN_ROLES | {Role.MINISTRY}:
         raise Forbidden()
-    with transaction(runtime.sessions) as session:
-        return [RunRead.of(r) for r in restplatz.runs(session, day=day)]
+    return [RunRead.of(r) for r in restplatz.runs(session, day=day)]
 
 
 @router.get("/restplatz/offers", response_model=list[OfferRead], responses=ERRORS)
