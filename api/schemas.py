@@ -29,6 +29,7 @@ from ltrako.models import (
 )
 from ltrako.requests import PersonDraft, RequestDraft, RequestRecord, StopDraft
 from ltrako.security import Principal
+from ltrako.statistics import METRICS, Statistics, StatRow
 from planner.model import LocationKind
 
 
@@ -347,9 +348,20 @@ class RejectCreate(Strict):
     reason_text: str | None = Field(None, max_length=400, description="Freitext ohne personenbezogene Daten.")
 
 
+CancelReason = Literal[
+    "absconded", "unfit_to_travel", "legal_obstacle", "flight_cancelled", "voluntary_departure", "other"
+]
+
+
 class CloseCreate(Strict):
     outcome: Literal["self_transport", "cancelled"]
+    reason: CancelReason | None = Field(None, description="Grund der Stornierung (für die Statistik).")
     reason_text: str | None = Field(None, max_length=400)
+
+
+class CompleteCreate(Strict):
+    returned: bool = Field(description="Person ist ausgereist (Rückführung/Überstellung erfolgreich).")
+    note: str | None = Field(None, max_length=400, description="Freitext ohne personenbezogene Daten.")
 
 
 class TourCommitted(BaseModel):
@@ -570,3 +582,58 @@ class FlightRead(BaseModel):
     destination_country: str
     needs_rebooking: bool
     transits: list[TransitRead]
+
+
+class StatRowRead(BaseModel):
+    key: str
+    label: str
+    counts: dict[str, int]
+    cancelled_by_reason: dict[str, int]
+    rescue_rate: float | None = Field(description="Anteil der in der Restplatzbörse vermittelten Aufträge.")
+
+
+class StatisticsRead(BaseModel):
+    period: str
+    first_day: dt.date
+    last_day: dt.date
+    breakdown: str
+    scope: str = Field(description="NRW oder die ZAB, auf die die Zahlen beschränkt sind.")
+    metrics: dict[str, str] = Field(description="Kennzahl → deutsche Bezeichnung.")
+    rows: list[StatRowRead]
+    total: StatRowRead
+
+    @classmethod
+    def of(cls, stats: Statistics) -> StatisticsRead:
+        def row(r: StatRow) -> StatRowRead:
+            return StatRowRead(
+                key=r.key,
+                label=r.label,
+                counts={m: r.counts[m] for m in METRICS},
+                cancelled_by_reason=dict(r.cancelled_by_reason),
+                rescue_rate=r.rescue_rate,
+            )
+
+        return cls(
+            period=stats.period.label,
+            first_day=stats.period.first,
+            last_day=stats.period.last,
+            breakdown=stats.breakdown,
+            scope=stats.scope,
+            metrics=METRICS,
+            rows=[row(r) for r in stats.rows],
+            total=row(stats.total),
+        )
+
+
+class ParliamentaryRowRead(BaseModel):
+    area: str
+    code: str
+    name: str
+    begleitet: int
+    erfolgreich_rueckgefuehrt: int
+
+
+class ImportRead(BaseModel):
+    batch: str
+    added: int
+    updated: int

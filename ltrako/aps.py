@@ -15,17 +15,34 @@ import gettext
 import io
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 
 import pycountry
+from sqlalchemy import and_, or_
+from sqlalchemy import select as wide_select  # sqlmodel.select types at most four columns
+from sqlmodel import Session, col, select
 
-from ltrako.errors import FieldProblem, InvalidInput
+from ltrako import audit
+from ltrako.errors import FieldProblem, Forbidden, InvalidInput
+from ltrako.lifecycle import RETURNED
+from ltrako.models import (
+    ApsCase,
+    AuditAction,
+    Person,
+    RequestOrigin,
+    RequestStatus,
+    TransportPurpose,
+    TransportRequest,
+    TransportRequestPerson,
+)
 from ltrako.requests import EXTRA_NATIONALITIES, is_known_nationality
+from ltrako.security import Principal, Role
 
 AREAS = ("kommunal", "landeseinrichtung")
 HALF = re.compile(r"^(\d{4})-H([12])$")
+BATCH = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
 COLUMNS = ("area", "code", "name", "begleitet", "erfolgreich_rueckgefuehrt")
 
 
@@ -134,3 +151,119 @@ def table_csv(rows: Iterable[TableRow]) -> Iterator[str]:
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
+
+
+# ---------------------------------------------------------------------------- stored cases
+
+
+AREA_OF_ORIGIN = {RequestOrigin.MUNICIPAL: "kommunal", RequestOrigin.STATE_FACILITY: "landeseinrichtung"}
+AREA_LABELS = {"kommunal": "Kommunaler Bereich", "landeseinrichtung": "Landeseinrichtungen"}
+# Transports that are removals or transfers themselves (not a court date or a consulate visit).
+REMOVAL_PURPOSES = (TransportPurpose.FLIGHT, TransportPurpose.DUBLIN_HANDOVER)
+
+
+def import_cases(
+    session: Session, principal: Principal, *, cases: Sequence[Case], batch: str
+) -> ImportResult:
+    """Store a historical case list under `batch`: new refs are added, known refs updated.
+
+    One unit of work with the caller's session: a bad file (read_cases raises first) stores nothing.
+    """
+    if principal.role not in (Role.MINISTRY, Role.ADMIN):
+        raise Forbidden("Fallimporte für die APS nehmen Ministerium und Betrieb vor.")
+    if not BATCH.match(batch):
+        raise InvalidInput([FieldProblem("batch", "Name aus Buchstaben, Ziffern, - und _ (1–60).")])
+    counts = Counter(c.case_ref for c in cases)
+    duplicates = sorted(r for r, n in counts.items() if n > 1)
+    if duplicates or "" in counts:
+        listed = ", ".join(duplicates[:5]) or "(leer)"
+        raise InvalidInput([FieldProblem("case_ref", f"Fallnummer leer oder doppelt: {listed}.")])
+    known = {row.case_ref: row for row in session.exec(select(ApsCase).where(ApsCase.batch == batch)).all()}
+    added = updated = 0
+    for case in cases:
+        row = known.get(case.case_ref)
+        if row is None:
+            row = ApsCase(
+                batch=batch,
+                case_ref=case.case_ref,
+                area=case.area,
+                nationality=case.nationality,
+                imported_by=principal.subject,
+            )
+            added += 1
+        else:
+            updated += 1
+        row.area, row.nationality = case.area, case.nationality
+        row.accompanied_on, row.returned_on = case.accompanied_on, case.returned_on
+        session.add(row)
+    audit.record(
+        session,
+        principal,
+        action=AuditAction.CREATE,
+        entity="aps_case_batch",
+        entity_id=batch,
+        context=f"import {added} neu, {updated} aktualisiert",
+    )
+    return ImportResult(batch, added, updated)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    batch: str
+    added: int
+    updated: int
+
+
+def stored_cases(session: Session, first: dt.date, last: dt.date) -> Iterator[Case]:
+    """Imported historical cases and ltrako's own executed removals touching [first, last].
+
+    ltrako's cases: each person of a completed flight or Dublin hand-over transport is begleitet
+    on the service date, and rückgeführt on it when the outcome was `returned`.
+    """
+    touching = or_(
+        and_(col(ApsCase.accompanied_on) >= first, col(ApsCase.accompanied_on) <= last),
+        and_(col(ApsCase.returned_on) >= first, col(ApsCase.returned_on) <= last),
+    )
+    for row in session.exec(select(ApsCase).where(touching).execution_options(yield_per=1000)):
+        yield Case(row.case_ref, row.area, row.nationality, row.accompanied_on, row.returned_on)
+    query = (
+        wide_select(
+            col(TransportRequest.id),
+            col(TransportRequest.origin),
+            col(TransportRequest.service_date),
+            col(TransportRequest.status_reason),
+            col(Person.id),
+            col(Person.nationality),
+        )
+        .join(TransportRequestPerson, col(TransportRequestPerson.request_id) == col(TransportRequest.id))
+        .join(Person, col(Person.id) == col(TransportRequestPerson.person_id))
+        .where(
+            col(TransportRequest.status) == RequestStatus.COMPLETED,
+            col(TransportRequest.purpose).in_(REMOVAL_PURPOSES),
+            col(TransportRequest.service_date) >= first,
+            col(TransportRequest.service_date) <= last,
+        )
+        .execution_options(yield_per=1000)
+    )
+    for request_id, origin, day, reason, person_id, nationality in session.execute(query):
+        returned = day if reason == RETURNED else None
+        yield Case(
+            f"{request_id}/{person_id}", AREA_OF_ORIGIN[RequestOrigin(origin)], nationality, day, returned
+        )
+
+
+def table_from_store(session: Session, principal: Principal, half: str) -> list[TableRow]:
+    """The parliamentary table of a half-year from what is stored (ministry and admin)."""
+    if principal.role not in (Role.MINISTRY, Role.ADMIN):
+        raise Forbidden("Die Tabellen für Landtagsanfragen erstellt das Ministerium.")
+    first, last = half_year(half)
+    return parliamentary_table(stored_cases(session, first, last), half)
+
+
+def totals(rows: Iterable[TableRow]) -> dict[str, tuple[int, int]]:
+    """Per area: (begleitet, erfolgreich rückgeführt)."""
+    out = dict.fromkeys(AREAS, (0, 0))
+    for r in rows:
+        accompanied, returned = out[r.area]
+        out[r.area] = (accompanied + r.begleitet, returned + r.erfolgreich_rueckgefuehrt)
+    return out

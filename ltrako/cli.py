@@ -419,26 +419,10 @@ def _register_zfa() -> None:
 _register_zfa()
 
 
-aps_app = typer.Typer(help="APS: Planungsstatistik und Tabellen für Landtagsanfragen.", no_args_is_help=True)
-app.add_typer(aps_app, name="aps")
+def _register_aps() -> None:
+    from ltrako.aps_cli import aps_app
+
+    app.add_typer(aps_app, name="aps")
 
 
-@aps_app.command("table")
-def aps_table(
-    cases: Path = typer.Option(..., "--cases", exists=True, dir_okay=False, help="Fallliste (CSV)."),
-    half: str = typer.Option(..., "--half", help="Halbjahr, z. B. 2022-H1."),
-    format_: str = typer.Option("csv", "--format", help="Ausgabeformat (bisher: csv)."),
-) -> None:
-    """The parliamentary table of a half-year straight from a case list, on standard output."""
-    from ltrako.aps import parliamentary_table, read_cases, table_csv
-
-    if format_ != "csv":
-        _fail("--format: bisher nur csv (xlsx und pdf folgen).", 2)
-    try:
-        with open(cases, encoding="utf-8", newline="") as handle:
-            rows = parliamentary_table(read_cases(handle), half)
-    except InvalidInput as exc:
-        _fail(exc.message, 2)
-        return
-    for line in table_csv(rows):
-        sys.stdout.write(line)
+_register_aps()

@@ -42,6 +42,18 @@ LABELS_DE = {
     S.SELF_TRANSPORT: "Eigentransport durch die ABH",
 }
 
+# Reason codes of the end states (besides the planner's and the ZAB's rejection reasons).
+RETURNED = "returned"  # executed, and the person left the country (removal or transfer succeeded)
+NOT_RETURNED = "not_returned"  # executed, but the removal did not happen (refusal on board …)
+CANCEL_REASONS: dict[str, str] = {
+    "absconded": "untergetaucht",
+    "unfit_to_travel": "reiseunfähig",
+    "legal_obstacle": "rechtliches Hindernis",
+    "flight_cancelled": "Flug gestrichen",
+    "voluntary_departure": "freiwillig ausgereist",
+    "other": "sonstiger Grund",
+}
+
 
 def can_move(current: RequestStatus, target: RequestStatus) -> bool:
     return target in ALLOWED[current]

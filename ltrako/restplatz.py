@@ -404,10 +404,17 @@ def close_request(
     request_id: str,
     outcome: RequestStatus,
     text_: str | None = None,
+    reason: str | None = None,
 ) -> TransportRequest:
-    """The ABH's answer to a request no ZAB drives: it drives itself, or the removal is cancelled."""
+    """The ABH's answer to a request no ZAB drives: it drives itself, or the removal is cancelled.
+
+    `reason` (a code of lifecycle.CANCEL_REASONS) says why a removal is cancelled; without it the
+    request keeps the planner's or the ZAB's reason.
+    """
     if outcome not in (S.SELF_TRANSPORT, S.CANCELLED):
         raise InvalidInput([FieldProblem("outcome", "self_transport oder cancelled angeben.")])
+    if reason is not None and reason not in lifecycle.CANCEL_REASONS:
+        raise InvalidInput([FieldProblem("reason", f"Einer von: {', '.join(lifecycle.CANCEL_REASONS)}.")])
     row = session.get(TransportRequest, request_id)
     if row is None:
         raise NotFound("Auftrag", request_id)
@@ -424,7 +431,7 @@ def close_request(
         movable,
         outcome,
         actor=principal,
-        reason_code=row.pool_reason or row.status_reason,
+        reason_code=reason or row.pool_reason or row.status_reason,
         reason_text=text_,
     ):
         raise Conflict(f"Auftrag {request_id} ist bereits angenommen, übernommen oder abgeschlossen.")

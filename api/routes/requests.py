@@ -8,7 +8,14 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
-from api.schemas import ErrorRead, TransportRequestCreate, TransportRequestRead, ValidationErrorRead
+from api.schemas import (
+    CompleteCreate,
+    ErrorRead,
+    TransportRequestCreate,
+    TransportRequestRead,
+    ValidationErrorRead,
+)
+from ltrako import execution
 from ltrako import requests as service
 from ltrako.models import RequestStatus
 
@@ -73,4 +80,25 @@ def get_request(
     record = service.get_request(
         session, principal=principal, request_id=request_id, context=_context(request)
     )
+    return TransportRequestRead.of(record, principal, runtime.zone)
+
+
+@router.post(
+    "/{request_id}/complete",
+    response_model=TransportRequestRead,
+    responses={**ERRORS, 404: {"model": ErrorRead}, 409: {"model": ErrorRead}},
+)
+def complete(
+    request_id: str, body: CompleteCreate, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
+) -> TransportRequestRead:
+    """The driving ZAB reports the transport as executed, and whether the person left (for the APS)."""
+    execution.complete_request(
+        session,
+        principal,
+        request_id=request_id,
+        returned=body.returned,
+        today=dt.datetime.now(runtime.zone).date(),
+        note=body.note,
+    )
+    record = service.get_request(session, principal=principal, request_id=request_id, context="complete")
     return TransportRequestRead.of(record, principal, runtime.zone)

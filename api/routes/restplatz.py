@@ -67,7 +67,12 @@ def close(
 ) -> TransportRequestRead:
     """The ABH drives itself (self_transport) or the removal is cancelled (cancelled)."""
     restplatz.close_request(
-        session, principal, request_id=request_id, outcome=RequestStatus(body.outcome), text_=body.reason_text
+        session,
+        principal,
+        request_id=request_id,
+        outcome=RequestStatus(body.outcome),
+        text_=body.reason_text,
+        reason=body.reason,
     )
     return TransportRequestRead.of(
         get_request(session, principal=principal, request_id=request_id, context="close"),

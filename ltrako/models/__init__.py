@@ -1,7 +1,16 @@
 """Persistence: SQLModel tables only (``table=True``). Import this package to register them all."""
 
+# The naming convention must be on the metadata before any table is declared.
+from ltrako.models.base import metadata  # isort: skip
+from ltrako.models.aps import (
+    ApsCase,
+    CaseStatus,
+    Charter,
+    CharterStatus,
+    RemovalCase,
+    RemovalCasePerson,
+)
 from ltrako.models.audit import AuditAction, AuditEvent, AuditOutcome
-from ltrako.models.base import metadata
 from ltrako.models.clearance import (
     DublinTransfer,
     MedicalReception,
@@ -34,9 +43,13 @@ from ltrako.models.tours import Tour, TourEscort, TourStop
 __all__ = [
     "Abh",
     "AbhKind",
+    "ApsCase",
     "AuditAction",
     "AuditEvent",
     "AuditOutcome",
+    "CaseStatus",
+    "Charter",
+    "CharterStatus",
     "DublinTransfer",
     "Escort",
     "EscortShift",
@@ -53,6 +66,8 @@ __all__ = [
     "PlanningDay",
     "ReceptionStatus",
     "Regierungsbezirk",
+    "RemovalCase",
+    "RemovalCasePerson",
     "RequestOrigin",
     "RequestStatus",
     "RequestStatusChange",
