@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.routes import aps, health, planning, reference, requests, restplatz, zfa, zrk
+from api.routes import aps, charter, health, planning, reference, requests, restplatz, zfa, zrk
 from ltrako.config import Settings
 from ltrako.runtime import Runtime, open_runtime
 from ltrako.security import build_verifier
@@ -45,6 +45,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.runtime = runtime
     app.state.verifier = build_verifier(runtime.settings)
     errors.install(app)
-    for module in (health, reference, requests, planning, restplatz, zfa, zrk, aps):
+    for module in (health, reference, requests, planning, restplatz, zfa, zrk, aps, charter):
         app.include_router(module.router, prefix=API_PREFIX)
     return app

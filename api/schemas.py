@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from ltrako.access import sees_medical
+from ltrako.charter import CaseDraft
 from ltrako.dayplan import RejectReason, reason_label
 from ltrako.lifecycle import LABELS_DE
 from ltrako.models import (
@@ -637,3 +638,76 @@ class ImportRead(BaseModel):
     batch: str
     added: int
     updated: int
+
+
+class RemovalCaseCreate(Strict):
+    """Ein Fall, der auf einen Rückführungsflug wartet (für die Sammelcharter-Auswahl)."""
+
+    persons: list[PersonCreate] = Field(min_length=1, max_length=9)
+    pickup_location: str = Field(min_length=1, max_length=32, description="Wo die Personen abgeholt werden.")
+    destination_country: str = Field(pattern=r"^[A-Z]{3}$", description="Zielstaat, ISO 3166-1 alpha-3.")
+    priority: int = Field(default=3, ge=1, le=5)
+    documents_ready: bool = Field(default=False, description="Pass oder Passersatzpapier liegt vor.")
+    legal_obstacle: bool = Field(default=False, description="Abschiebungshindernis erfasst.")
+    deadline: dt.date | None = Field(default=None, description="Letzter zulässiger Tag (z. B. Dublin-Frist).")
+    deadline_kind: Literal["dublin", "detention", "other"] | None = None
+    origin: RequestOrigin = RequestOrigin.MUNICIPAL
+    abh_id: str | None = Field(default=None, max_length=32)
+
+    def to_draft(self) -> CaseDraft:
+        return CaseDraft(
+            persons=tuple(PersonDraft(**p.model_dump()) for p in self.persons),
+            pickup_location_id=self.pickup_location,
+            destination_country=self.destination_country,
+            priority=self.priority,
+            documents_ready=self.documents_ready,
+            legal_obstacle=self.legal_obstacle,
+            deadline=self.deadline,
+            deadline_kind=self.deadline_kind,
+            origin=self.origin,
+            abh_id=self.abh_id,
+        )
+
+
+class ReadinessUpdate(Strict):
+    documents_ready: bool | None = None
+    legal_obstacle: bool | None = None
+    priority: int | None = Field(default=None, ge=1, le=5)
+
+
+class RemovalCaseRead(BaseModel):
+    id: int
+    zab_id: str
+    abh_id: str | None
+    origin: str
+    destination_country: str
+    pickup_location_id: str
+    documents_ready: bool
+    legal_obstacle: bool
+    priority: int
+    deadline: dt.date | None
+    status: str
+
+
+class CharterCreate(Strict):
+    airport: str = Field(pattern=r"^[A-Z]{3}$", description="IATA-Code des NRW-Flughafens, z. B. DUS.")
+    destination_country: str = Field(pattern=r"^[A-Z]{3}$")
+    seats: int = Field(ge=1, le=400, description="Plätze für Rückzuführende.")
+    escort_seats: int = Field(ge=0, le=800, description="Plätze für Begleitkräfte (PBL).")
+    check_in: AwareDatetime = Field(description="Alle Personen bis dahin am Flughafen.")
+    flight_id: int | None = None
+
+
+class CharterRead(BaseModel):
+    id: int
+    flight_date: dt.date
+    airport_location_id: str
+    destination_country: str
+    seats: int
+    escort_seats: int
+    check_in: dt.datetime
+    status: str
+    planned_at: dt.datetime | None
+    plan: dict[str, Any] | None = Field(
+        description="Auswahlbericht: gewählt, nicht gewählt mit Grund, Zubringer."
+    )

@@ -142,3 +142,82 @@ def import_cases(
         _fail(exc.message)
         return
     typer.echo(f"Import {result.batch}: {result.added} neu, {result.updated} aktualisiert.")
+
+
+charter_app = typer.Typer(help="Sammelcharter: anlegen, Auswahl und Zubringer planen.", no_args_is_help=True)
+aps_app.add_typer(charter_app, name="charter")
+
+
+@charter_app.command("create")
+def charter_create(
+    airport: str = typer.Option(..., "--airport", help="IATA-Code, z. B. DUS."),
+    destination: str = typer.Option(..., "--destination", help="Zielstaat ISO alpha-3, z. B. ALB."),
+    seats: int = typer.Option(..., "--seats", help="Plätze für Rückzuführende."),
+    escort_seats: int = typer.Option(..., "--escort-seats", help="Plätze für Begleitkräfte (PBL)."),
+    check_in: str = typer.Option(..., "--check-in", help="Check-in, z. B. 2026-12-02T11:00+01:00."),
+) -> None:
+    """Record a charter; prints its id."""
+    import datetime as dt
+
+    from ltrako.charter import create_charter
+
+    try:
+        instant = dt.datetime.fromisoformat(check_in)
+    except ValueError:
+        _fail("--check-in: ISO-Zeit mit Versatz angeben.")
+        return
+    runtime = _runtime()
+    try:
+        with transaction(runtime.sessions) as session:
+            charter = create_charter(
+                session,
+                SYSTEM,
+                airport_iata=airport,
+                destination_country=destination,
+                seats=seats,
+                escort_seats=escort_seats,
+                check_in=instant,
+                timezone=runtime.settings.timezone,
+            )
+            charter_id = charter.id
+    except LtrakoError as exc:
+        _fail(exc.message)
+        return
+    typer.echo(f"Charter {charter_id} angelegt.")
+
+
+@charter_app.command("plan")
+def charter_plan(
+    charter_id: int = typer.Argument(..., help="Nummer des Charters."),
+    time_limit: float = typer.Option(20.0, "--time-limit", min=1.0, help="Rechenzeit je Runde (s)."),
+    out: Path | None = typer.Option(None, "--out", help="Bericht als JSON-Datei."),
+) -> None:
+    """Choose the passengers and plan the feeders; prints who flies and why others do not."""
+    import json
+
+    from ltrako.charter import plan_charter
+
+    try:
+        charter = plan_charter(_runtime(), SYSTEM, charter_id=charter_id, time_limit_s=time_limit)
+    except LtrakoError as exc:
+        _fail(exc.message)
+        return
+    report = charter.plan or {}
+    typer.echo(
+        f"Charter {charter_id} {report['airport']} → {report['destination_country']}, "
+        f"{report['flight_date']}: "
+        f"{report['seats_used']}/{report['seats']} Plätze, {report['escort_seats_used']}/"
+        f"{report['escort_seats']} Begleitplätze, {len(report['chosen'])} Fälle gewählt."
+    )
+    for row in report["chosen"]:
+        typer.echo(
+            f"  Fall {row['case_id']} ({row['persons']} P., Prio {row['priority']}): {row['carrier_zab_id']} "
+            f"{row['vehicle']}, Abholung {row['pickup_at'][11:16]}, Ankunft {row['arrival_at'][11:16]}"
+        )
+    for row in report["not_chosen"]:
+        typer.echo(f"  nicht gewählt: Fall {row['case_id']} – {row['reason_label']}")
+    if report["feeder_violations"]:
+        typer.echo(f"Regelverstöße der Zubringer: {len(report['feeder_violations'])}", err=True)
+        raise typer.Exit(1)
+    if out is not None:
+        out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -10,7 +10,7 @@ ZAB depots), so an import followed by an export gives back the same scenario.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,8 +68,12 @@ def export_scenario(
     zab_id: str | None = None,
     cross_zab: bool = False,
     statuses: Collection[RequestStatus] = lifecycle.OPEN,
+    extra_requests: Sequence[pm.Request] = (),
 ) -> pm.Scenario:
-    """The planning day `day` as a scenario; `timezone` and `travel` apply unless the day has its own."""
+    """The planning day `day` as a scenario; `timezone` and `travel` apply unless the day has its own.
+
+    `extra_requests` are planned alongside without being stored (e.g. a charter's feeders).
+    """
     planning_day = session.get(PlanningDay, day)
     if planning_day is not None:
         timezone, travel = planning_day.timezone, read_travel(planning_day.travel)
@@ -89,7 +93,7 @@ def export_scenario(
             (r.id, r)
             for r in session.exec(select(TransportRequest).where(col(TransportRequest.id).in_(on_locked)))
         )
-    requests = [_export_request(rows[k], clock) for k in sorted(rows)]
+    requests = [*(_export_request(rows[k], clock) for k in sorted(rows)), *extra_requests]
     zabs = _zabs_of(vehicles, escorts, requests)
     wanted = {v.depot for v in vehicles} | {s.location for r in requests for s in (r.pickup, r.dropoff)}
     wanted |= {z.location_id for z in session.exec(select(Zab).where(col(Zab.id).in_(zabs))).all()}

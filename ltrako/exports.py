@@ -123,12 +123,13 @@ def statistics_export(
     as_of: dt.date | None = None,
 ) -> Iterator[bytes]:
     """The statistics of `period` by `breakdown`; XLSX and HTML carry the trend and ZAB charts."""
-    stats = statistics.compute(session, principal, period=period, breakdown=breakdown, as_of=as_of)
     if fmt == "csv":
+        stats = statistics.compute(session, principal, period=period, breakdown=breakdown, as_of=as_of)
         return (line.encode() for line in statistics_csv(stats))
     image: charts.ImageFormat = "png" if fmt == "xlsx" else "svg"
-    trend = statistics.compute(session, principal, period=period, breakdown="month", as_of=as_of)
-    by_zab = statistics.compute(session, principal, period=period, breakdown="zab", as_of=as_of)
+    stats, trend, by_zab = statistics.compute_many(
+        session, principal, period=period, breakdowns=(breakdown, "month", "zab"), as_of=as_of
+    )
     drawn = {
         "Monatlicher Verlauf": charts.trend_chart(trend, image),
         "Vergleich der ZAB": charts.comparison_chart(by_zab, image),

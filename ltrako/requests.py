@@ -164,7 +164,7 @@ def submit_request(
     session.add(request)
     session.flush()
     lifecycle.record_created(session, request, actor=principal)
-    persons = tuple(_upsert_person(session, principal, abh_id, p) for p in draft.persons)
+    persons = tuple(upsert_person(session, principal, abh_id, p) for p in draft.persons)
     for person in persons:
         assert person.id is not None  # flushed
         session.add(TransportRequestPerson(request_id=request.id, person_id=person.id))
@@ -336,7 +336,7 @@ def _check_origin(
     return []
 
 
-def _upsert_person(session: Session, principal: Principal, abh_id: str | None, draft: PersonDraft) -> Person:
+def upsert_person(session: Session, principal: Principal, abh_id: str | None, draft: PersonDraft) -> Person:
     person = session.exec(
         select(Person).where(
             Person.case_ref == draft.case_ref,

@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import and_
+from sqlalchemy import and_, exists, func
 from sqlalchemy import select as wide_select  # sqlmodel.select types at most four columns
 from sqlmodel import Session, col, select
 
@@ -197,6 +198,14 @@ class RequestFacts:
                 yield "dublin_expired"
 
 
+def _ever(*targets: RequestStatus) -> Any:
+    """True if the request's history ever reached one of `targets` (a correlated EXISTS)."""
+    return exists().where(
+        col(RequestStatusChange.request_id) == col(TransportRequest.id),
+        col(RequestStatusChange.to_status).in_(targets),
+    )
+
+
 def scope_of(principal: Principal) -> str | None:
     """None: all of NRW; else the ZAB the principal may see. Forbidden for case roles."""
     if principal.role in (Role.MINISTRY, Role.ADMIN):
@@ -215,8 +224,27 @@ def collect_facts(
         col(TransportRequest.service_date) <= last,
         *([col(TransportRequest.zab_id) == zab_id] if zab_id else []),
     )
+    first_person = (
+        wide_select(func.min(col(TransportRequestPerson.person_id)))
+        .where(col(TransportRequestPerson.request_id) == col(TransportRequest.id))
+        .scalar_subquery()
+    )
     facts: dict[str, RequestFacts] = {}
-    for rid, day, zab, rb, abh, origin, purpose, status, reason in session.execute(
+    for (
+        rid,
+        day,
+        zab,
+        rb,
+        abh,
+        origin,
+        purpose,
+        status,
+        reason,
+        nationality,
+        committed,
+        pooled,
+        taken,
+    ) in session.execute(
         wide_select(
             col(TransportRequest.id),
             col(TransportRequest.service_date),
@@ -227,34 +255,30 @@ def collect_facts(
             col(TransportRequest.purpose),
             col(TransportRequest.status),
             col(TransportRequest.status_reason),
+            col(Person.nationality),
+            _ever(S.ACCEPTED, S.TAKEN_OVER),
+            _ever(S.IN_POOL),
+            _ever(S.TAKEN_OVER),
         )
         .join(Zab, col(Zab.id) == col(TransportRequest.zab_id))
+        .outerjoin(Person, col(Person.id) == first_person)
         .where(in_period)
     ):
         facts[rid] = RequestFacts(
-            rid, day, zab, rb, abh, str(origin), str(purpose), RequestStatus(status), reason
+            rid,
+            day,
+            zab,
+            rb,
+            abh,
+            str(origin),
+            str(purpose),
+            RequestStatus(status),
+            reason,
+            nationality or "XXX",
+            bool(committed),
+            bool(pooled),
+            bool(taken),
         )
-    seen: set[str] = set()
-    for rid, nationality in session.exec(
-        select(TransportRequestPerson.request_id, Person.nationality)
-        .join(Person, col(Person.id) == col(TransportRequestPerson.person_id))
-        .join(TransportRequest, col(TransportRequest.id) == col(TransportRequestPerson.request_id))
-        .where(in_period)
-        .order_by(col(TransportRequestPerson.request_id), col(TransportRequestPerson.person_id))
-    ):
-        if rid not in seen:
-            seen.add(rid)
-            facts[rid].nationality = nationality
-    for rid, target in session.exec(
-        select(RequestStatusChange.request_id, RequestStatusChange.to_status)
-        .join(TransportRequest, col(TransportRequest.id) == col(RequestStatusChange.request_id))
-        .where(in_period, col(RequestStatusChange.to_status).in_([S.ACCEPTED, S.TAKEN_OVER, S.IN_POOL]))
-        .distinct()
-    ):
-        row = facts[rid]
-        row.committed |= target in (S.ACCEPTED, S.TAKEN_OVER)
-        row.entered_pool |= target == S.IN_POOL
-        row.taken_over |= target == S.TAKEN_OVER
     for rid, status, late in session.exec(
         select(TransportRequest.id, TransitRequest.status, TransitRequest.late)
         .join(TransitRequest, col(TransitRequest.flight_id) == col(TransportRequest.flight_id))
@@ -293,11 +317,35 @@ def compute(
     as_of: dt.date | None = None,
 ) -> Statistics:
     """The statistics of `period` broken down by `breakdown` (see BREAKDOWNS)."""
-    if breakdown not in BREAKDOWNS:
+    return compute_many(session, principal, period=period, breakdowns=(breakdown,), as_of=as_of)[0]
+
+
+def compute_many(
+    session: Session,
+    principal: Principal,
+    *,
+    period: str,
+    breakdowns: Sequence[str],
+    as_of: dt.date | None = None,
+) -> list[Statistics]:
+    """Several breakdowns of one period from one read of the stored facts."""
+    unknown = [b for b in breakdowns if b not in BREAKDOWNS]
+    if unknown:
         raise InvalidInput([FieldProblem("breakdown", f"Eine von: {', '.join(BREAKDOWNS)}.", "breakdown")])
     zab_scope = scope_of(principal)
     span = parse_period(period)
     facts = collect_facts(session, span.first, span.last, zab_scope)
+    return [_aggregate(session, facts, span, b, zab_scope, as_of) for b in breakdowns]
+
+
+def _aggregate(
+    session: Session,
+    facts: dict[str, RequestFacts],
+    span: Period,
+    breakdown: str,
+    zab_scope: str | None,
+    as_of: dt.date | None,
+) -> Statistics:
     labels = _labels(session, breakdown, facts.values())
     rows: dict[str, StatRow] = {}
     if breakdown == "month":
@@ -305,7 +353,9 @@ def compute(
     total = StatRow("total", "gesamt" if zab_scope is None else f"ZAB {zab_scope}")
     for item in facts.values():
         key = _key(item, breakdown)
-        row = rows.setdefault(key, StatRow(key, labels(key)))
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = StatRow(key, labels(key))
         row.add(item, as_of)
         total.add(item, as_of)
     ordered = [rows[k] for k in sorted(rows)]

@@ -1,0 +1,73 @@
+"""Sammelcharter: cases waiting for a flight, charters, seat choice and feeder planning."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from api.deps import PrincipalDep, RuntimeDep, SessionDep
+from api.schemas import (
+    CharterCreate,
+    CharterRead,
+    ErrorRead,
+    ReadinessUpdate,
+    RemovalCaseCreate,
+    RemovalCaseRead,
+    ValidationErrorRead,
+)
+from ltrako import charter as service
+
+router = APIRouter(tags=["Sammelcharter"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorRead},
+    403: {"model": ErrorRead},
+    404: {"model": ErrorRead},
+    422: {"model": ValidationErrorRead},
+}
+
+
+@router.post("/removal-cases", response_model=RemovalCaseRead, status_code=201, responses=ERRORS)
+def register_case(body: RemovalCaseCreate, session: SessionDep, principal: PrincipalDep) -> Any:
+    """Record a case waiting for removal (ABH for its own; ZAB for its district)."""
+    return service.register_case(session, principal, body.to_draft())
+
+
+@router.patch("/removal-cases/{case_id}", response_model=RemovalCaseRead, responses=ERRORS)
+def update_case(case_id: int, body: ReadinessUpdate, session: SessionDep, principal: PrincipalDep) -> Any:
+    """Papers arrived, an obstacle was recorded or lifted, the priority changed."""
+    return service.update_readiness(session, principal, case_id=case_id, **body.model_dump())
+
+
+@router.post("/charters", response_model=CharterRead, status_code=201, responses=ERRORS)
+def create_charter(
+    body: CharterCreate, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
+) -> Any:
+    """A Sammelcharter as booked by the ZFA."""
+    return service.create_charter(
+        session,
+        principal,
+        airport_iata=body.airport,
+        destination_country=body.destination_country,
+        seats=body.seats,
+        escort_seats=body.escort_seats,
+        check_in=body.check_in,
+        timezone=runtime.settings.timezone,
+        flight_id=body.flight_id,
+    )
+
+
+@router.get("/charters/{charter_id}", response_model=CharterRead, responses=ERRORS)
+def get_charter(charter_id: int, session: SessionDep, principal: PrincipalDep) -> Any:
+    return service.get_charter(session, principal, charter_id)
+
+
+@router.post("/charters/{charter_id}/plan", response_model=CharterRead, responses=ERRORS)
+def plan_charter(
+    charter_id: int,
+    principal: PrincipalDep,
+    runtime: RuntimeDep,
+    time_limit: float = Query(20.0, ge=1, le=300, description="Rechenzeit je Runde in Sekunden."),
+) -> Any:
+    """Choose the passengers (CP-SAT) and plan their feeders across all five ZABs; blocks while planning."""
+    return service.plan_charter(runtime, principal, charter_id=charter_id, time_limit_s=time_limit)
