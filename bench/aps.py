@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 return b"".join(parts)
 
-            timed(f"export 2025 by ZAB as {fmt} (with charts)", export, base)
+            timed(f"export 2025 by ZAB as {fmt}" + (" (with charts)" if fmt != "csv" else ""), export, base)
         _, table = timed(
             "parliamentary table 2025-H1 from stored data",
             lambda: aps.table_from_store(session, MINISTRY, f"{YEAR}-H1"),
