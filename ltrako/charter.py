@@ -248,11 +248,13 @@ def create_charter(
 
 
 def get_charter(session: Session, principal: Principal, charter_id: int) -> Charter:
-    if principal.role not in (*CHARTER_ROLES, Role.ZAB, Role.MINISTRY):
-        raise Forbidden()
+    """The charter with its report (case ids: the ZFA and the ZABs that drive; not the ministry)."""
+    if principal.role not in (*CHARTER_ROLES, Role.ZAB):
+        raise Forbidden("Den Charterbericht sehen ZFA und ZAB.")
     charter = session.get(Charter, charter_id)
     if charter is None:
         raise NotFound("Charter", str(charter_id))
+    audit.record(session, principal, action=AuditAction.READ, entity="charter", entity_id=str(charter_id))
     return charter
 
 

@@ -175,6 +175,8 @@ def test_charter_fills_seats_by_priority_and_every_feeder_validates(
     assert "case_ref" not in planned.text and "CA-0" not in planned.text  # ids only
     again = client.get(f"/api/v1/charters/{charter_id}", headers=zfa).json()
     assert again["status"] == "planned" and again["plan"]["chosen"] == report["chosen"]
+    ministry = client.get(f"/api/v1/charters/{charter_id}", headers=auth("ministry"))
+    assert ministry.status_code == 403  # single cases are not for the ministry
 
 
 def test_a_case_without_a_feeder_gives_up_its_seat(
