@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, web
 from api.routes import aps, charter, health, planning, reference, requests, restplatz, zfa, zrk
 from ltrako.config import Settings
 from ltrako.runtime import Runtime, open_runtime
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.runtime = runtime
     app.state.verifier = build_verifier(runtime.settings)
     errors.install(app)
+    web.install(app)
     for module in (health, reference, requests, planning, restplatz, zfa, zrk, aps, charter):
         app.include_router(module.router, prefix=API_PREFIX)
     return app

@@ -92,7 +92,7 @@ def one_day(
                 fleet_scale=max(1.0, size / 40) * fleet,  # as bench.nrw_day: demo staffing per request
             )
             _cut_roster(session, tight, share, seed)
-            _clear_all(session)
+            clear_all(session)
             zabs = sorted(session.exec(select(Zab.id)).all())
         requests = len(summary.day.scenario.requests)
         for zab in zabs:
@@ -177,7 +177,7 @@ def _cut_roster(session, tight: list[str], share: float, seed: int) -> None:  # 
             session.delete(shift)
 
 
-def _clear_all(session) -> None:  # type: ignore[no-untyped-def]
+def clear_all(session) -> None:  # type: ignore[no-untyped-def]
     """ZFA and ZRK have done their work: every transit approved, every medical reception confirmed.
 
     The benchmark is about the Restplatzbörse; clearances would otherwise hold transports

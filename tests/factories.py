@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -95,3 +96,24 @@ def tiny_scenario(**overrides: Any) -> Scenario:
     )
     fields.update(overrides)
     return Scenario(**fields)
+
+
+def two_zab_day(day: dt.date) -> Scenario:
+    """Fleet and roster only: one vehicle and two escorts each in Essen and Köln."""
+    base = tiny_scenario()
+    return dataclasses.replace(
+        base,
+        date=day,
+        locations=(*base.locations, location("ZAB-K", 50.94013, 7.00605, LocationKind.ZAB)),
+        vehicles=(
+            Vehicle("E-V1", "ZAB-E", "ZAB-E", 9, False, 5 * H, 22 * H),
+            Vehicle("K-V1", "ZAB-K", "ZAB-K", 9, False, 5 * H, 22 * H),
+        ),
+        escorts=(
+            Escort("E-E01", "ZAB-E", "f", ("medical",), 5 * H, 15 * H),
+            Escort("E-E02", "ZAB-E", "m", (), 5 * H, 15 * H),
+            Escort("K-E01", "ZAB-K", "f", (), 5 * H, 15 * H),
+            Escort("K-E02", "ZAB-K", "m", (), 5 * H, 15 * H),
+        ),
+        requests=(),
+    )

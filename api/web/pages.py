@@ -1,0 +1,547 @@
+"""The German pages: ZAB Tagesplan and Restplatzbörse, ABH requests, ZFA/ZRK queues, Statistik.
+
+Server-rendered (Jinja2) with a little JavaScript for the job progress; every action calls
+the same service functions as the API, so roles, rules and the audit trail are the same.
+Outcomes come back as a short German message on the page (`msg`, `kind`): ids and texts of
+the rules only, never personal data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.templating import Jinja2Templates
+from sqlmodel import Session, col, select
+
+from api.deps import RuntimeDep
+from api.web.gantt import bars, gantt_svg, map_svg
+from api.web.jobs import Jobs
+from api.web.session import COOKIE, UserDep
+from ltrako import charts, dayplan, exports, restplatz, statistics
+from ltrako.dayplan import REASON_LABELS_DE, RejectReason
+from ltrako.db import transaction
+from ltrako.errors import InvalidInput, LtrakoError
+from ltrako.lifecycle import LABELS_DE
+from ltrako.models import Abh, Location, RequestStatus, Zab
+from ltrako.requests import PersonDraft, RequestDraft, StopDraft, list_requests, submit_request
+from ltrako.runtime import Runtime
+from ltrako.security import Principal, Role, TokenError, local_issuer
+from ltrako.tours import committed_tours
+from planner.model import LocationKind
+
+router = APIRouter(prefix="/web", include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+HOME = {
+    Role.ZAB: "/web/zab/tag",
+    Role.ABH: "/web/abh",
+    Role.ZFA: "/web/zfa",
+    Role.ZRK: "/web/zrk",
+    Role.MINISTRY: "/web/statistik",
+    Role.ADMIN: "/web/statistik",
+}
+PLAN_SECONDS = 10.0
+
+
+def _jobs(request: Request) -> Jobs:
+    jobs: Jobs = request.app.state.web_jobs
+    return jobs
+
+
+def _page(request: Request, name: str, user: Principal | None, **context: Any) -> HTMLResponse:
+    message = request.query_params.get("msg")
+    kind = request.query_params.get("kind", "ok")
+    return templates.TemplateResponse(
+        request, name, {"user": user, "msg": message, "kind": kind, "nav": _nav(user), **context}
+    )
+
+
+def _nav(user: Principal | None) -> list[tuple[str, str]]:
+    if user is None:
+        return []
+    items = {
+        Role.ZAB: [
+            ("/web/zab/tag", "Tagesplan"),
+            ("/web/zab/restplatz", "Restplatzbörse"),
+            ("/web/statistik", "Statistik"),
+        ],
+        Role.ABH: [("/web/abh", "Transportaufträge")],
+        Role.ZFA: [("/web/zfa", "Durchbeförderungen")],
+        Role.ZRK: [("/web/zrk", "Medizinische Inempfangnahmen")],
+        Role.MINISTRY: [("/web/statistik", "Statistik")],
+        Role.ADMIN: [("/web/statistik", "Statistik"), ("/web/zab/restplatz", "Restplatzbörse")],
+    }
+    return items[user.role]
+
+
+def _back(path: str, message: str, kind: str = "ok", **params: str) -> RedirectResponse:
+    query = urlencode({**params, "msg": message, "kind": kind})
+    return RedirectResponse(f"{path}?{query}", status_code=303)
+
+
+def _day(text: str | None) -> dt.date:
+    if text:
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    return dt.date.today() + dt.timedelta(days=1)
+
+
+# ---------------------------------------------------------------------------- login
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request) -> HTMLResponse:
+    zabs, abhs = _directory(request.app.state.runtime)
+    return _page(request, "login.html", None, zabs=zabs, abhs=abhs, roles=[r.value for r in Role])
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    role: str = Form(...),
+    name: str = Form(""),
+    zab: str = Form(""),
+    abh: str = Form(""),
+) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    try:
+        issuer = local_issuer(runtime.settings)
+        token = issuer.issue(
+            Role(role),
+            subject=(name.strip() or None),
+            zab=zab or None if role == "zab" else None,
+            abh=abh or None if role == "abh" else None,
+        )
+    except (TokenError, ValueError) as exc:
+        text = exc.args[0] if isinstance(exc, TokenError) else "Unbekannte Rolle."
+        return _back("/web/login", str(text), "error")
+    response = RedirectResponse(HOME[Role(role)], status_code=303)
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=8 * 3600)
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/web/login", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.get("")
+def home(user: UserDep) -> Response:
+    return RedirectResponse(HOME[user.role], status_code=303)
+
+
+def _directory(runtime: Runtime) -> tuple[list[Zab], list[Abh]]:
+    with Session(runtime.engine) as session:
+        zabs = list(session.exec(select(Zab).order_by(col(Zab.id))).all())
+        abhs = list(session.exec(select(Abh).order_by(col(Abh.name))).all())
+    return zabs, abhs
+
+
+# ---------------------------------------------------------------------------- jobs
+
+
+@router.get("/jobs/{job_id}")
+def job_state(job_id: str, request: Request, user: UserDep) -> JSONResponse:
+    job = _jobs(request).get(job_id, user.subject)
+    if job is None:
+        return JSONResponse({"status": "unknown"}, status_code=404)
+    return JSONResponse(
+        {
+            "status": job.status,
+            "progress": round(job.progress(), 2),
+            "label": job.label,
+            "message": job.message,
+            "target": job.target,
+        }
+    )
+
+
+# ---------------------------------------------------------------------------- ZAB
+
+
+@router.get("/zab/tag", response_class=HTMLResponse)
+def zab_day(request: Request, user: UserDep, runtime: RuntimeDep, day: str | None = None) -> HTMLResponse:
+    when = _day(day)
+    zab_id = user.zab_id or "ZAB-E"
+    with transaction(runtime.sessions) as session:
+        versions = dayplan.versions_of(session, user, day=when, zab_id=zab_id)
+        version = versions[-1] if versions else None
+        committed = committed_tours(session, when)
+        keys = {(k[0], tuple(sorted(k[1]))) for k in committed}
+        plan = version.plan if version else {"tours": [], "unassigned": []}
+        day_bars = bars(plan, keys)
+        wanted = {s["location"] for t in plan["tours"] for s in t["stops"]}
+        places = {
+            p.id: (p.lat, p.lon)
+            for p in session.exec(select(Location).where(col(Location.id).in_(wanted))).all()
+        }
+        records = {
+            r.request.id: r
+            for r in list_requests(session, principal=user, day=when, limit=500, context="web tagesplan")
+        }
+    tours = []
+    for bar in day_bars:
+        stops = [
+            {"type": kind, "time": at.astimezone(runtime.zone).strftime("%H:%M"), "request": rid}
+            for kind, at, rid in bar.stops
+        ]
+        persons = sum(
+            records[rid].request.persons for rid in {s["request"] for s in stops if s["request"] in records}
+        )
+        tours.append({"bar": bar, "stops": stops, "persons": persons})
+    unassigned = [
+        {
+            "request": u["request"],
+            "reason": dayplan.reason_label(u["reason"]),
+            "status": LABELS_DE[RequestStatus(records[u["request"]].request.status)]
+            if u["request"] in records
+            else "",
+        }
+        for u in plan.get("unassigned", [])
+    ]
+    return _page(
+        request,
+        "zab_day.html",
+        user,
+        day=when,
+        version=version,
+        tours=tours,
+        unassigned=unassigned,
+        gantt=gantt_svg(day_bars, runtime.zone),
+        map=map_svg(plan, places),
+        reasons=[
+            (r.value, REASON_LABELS_DE[r])
+            for r in (
+                RejectReason.NO_STAFF,
+                RejectReason.NO_VEHICLE,
+                RejectReason.SECURITY,
+                RejectReason.NO_CAPACITY,
+            )
+        ],
+    )
+
+
+@router.post("/zab/plan")
+def start_plan(request: Request, user: UserDep, runtime: RuntimeDep, day: str = Form(...)) -> Response:
+    when = _day(day)
+    zab_id = user.zab_id
+
+    def work() -> str:
+        version = dayplan.plan_day(runtime, user, day=when, zab_id=zab_id, time_limit_s=PLAN_SECONDS)
+        return (
+            f"Planversion {version.number}: {version.served} Aufträge eingeplant, {version.unassigned} offen."
+        )
+
+    job = _jobs(request).start(
+        owner=user.subject,
+        label=f"Tagesplan {when:%d.%m.%Y} wird berechnet",
+        expected_s=PLAN_SECONDS * 1.5,
+        target=f"/web/zab/tag?day={when}",
+        work=work,
+    )
+    return RedirectResponse(f"/web/zab/tag?day={when}&job={job.id}", status_code=303)
+
+
+@router.post("/zab/versions/{version_id}/tours/{tour_index}/accept")
+def accept(
+    version_id: int, tour_index: int, user: UserDep, runtime: RuntimeDep, day: str = Form(...)
+) -> Response:
+    try:
+        with transaction(runtime.sessions) as session:
+            tour_id = dayplan.accept_tour(
+                session,
+                user,
+                version_id=version_id,
+                tour_index=tour_index,
+                timezone=runtime.settings.timezone,
+            )
+    except LtrakoError as exc:
+        return _back("/web/zab/tag", exc.message, "error", day=day)
+    return _back("/web/zab/tag", f"Tour {tour_index + 1} ist festgelegt (Tour-Nr. {tour_id}).", day=day)
+
+
+@router.post("/zab/requests/{request_id}/reject")
+def reject(
+    request_id: str, user: UserDep, runtime: RuntimeDep, day: str = Form(...), reason: str = Form(...)
+) -> Response:
+    try:
+        with transaction(runtime.sessions) as session:
+            dayplan.reject_request(
+                session, user, request_id=request_id, reason=RejectReason(reason), text=None
+            )
+    except (LtrakoError, ValueError) as exc:
+        message = exc.message if isinstance(exc, LtrakoError) else "Unbekannter Ablehnungsgrund."
+        return _back("/web/zab/tag", message, "error", day=day)
+    return _back("/web/zab/tag", f"Auftrag {request_id} abgelehnt: er geht in die Restplatzbörse.", day=day)
+
+
+@router.get("/zab/restplatz", response_class=HTMLResponse)
+def restplatz_page(
+    request: Request, user: UserDep, runtime: RuntimeDep, day: str | None = None
+) -> HTMLResponse:
+    when = _day(day)
+    with transaction(runtime.sessions) as session:
+        offers = restplatz.offers(session, user, day=when)
+        runs = restplatz.runs(session, day=when)
+    return _page(
+        request, "restplatz.html", user, day=when, offers=offers, last_run=runs[-1] if runs else None
+    )
+
+
+@router.post("/zab/restplatz/{offer_id}/take")
+def take(offer_id: int, user: UserDep, runtime: RuntimeDep, day: str = Form(...)) -> Response:
+    try:
+        with transaction(runtime.sessions) as session:
+            restplatz.take_over(session, user, offer_id=offer_id, timezone=runtime.settings.timezone)
+    except LtrakoError as exc:
+        return _back("/web/zab/restplatz", exc.message, "error", day=day)
+    return _back("/web/zab/restplatz", f"Angebot {offer_id} übernommen: die Tour ist festgelegt.", day=day)
+
+
+@router.post("/zab/restplatz/run")
+def run_pool(request: Request, user: UserDep, runtime: RuntimeDep, day: str = Form(...)) -> Response:
+    when = _day(day)
+    if user.role not in (Role.ZAB, Role.ADMIN):
+        return _back("/web/zab/restplatz", "Keine Berechtigung.", "error", day=str(when))
+
+    def work() -> str:
+        run = restplatz.run_pool(runtime, when, actor=user, trigger="web", time_limit_s=PLAN_SECONDS)
+        if run is None:
+            return "Dieser Lauf wurde bereits ausgeführt."
+        return f"Lauf {run.id}: {run.offers_made} neue Angebote, {run.still_open} ohne Angebot."
+
+    job = _jobs(request).start(
+        owner=user.subject,
+        label=f"Restplatzbörse {when:%d.%m.%Y} läuft",
+        expected_s=PLAN_SECONDS * 2,
+        target=f"/web/zab/restplatz?day={when}",
+        work=work,
+    )
+    return RedirectResponse(f"/web/zab/restplatz?day={when}&job={job.id}", status_code=303)
+
+
+# ---------------------------------------------------------------------------- ABH
+
+
+ABH_FIELDS = (
+    "case_ref",
+    "nationality",
+    "gender",
+    "pickup_location",
+    "pickup_from",
+    "pickup_until",
+    "dropoff_location",
+    "dropoff_until",
+    "priority",
+)
+
+
+@router.get("/abh", response_class=HTMLResponse)
+def abh_page(request: Request, user: UserDep, runtime: RuntimeDep) -> HTMLResponse:
+    return _abh(request, user, runtime, values={}, errors={})
+
+
+def _abh(
+    request: Request, user: Principal, runtime: Runtime, *, values: dict[str, str], errors: dict[str, str]
+) -> HTMLResponse:
+    with transaction(runtime.sessions) as session:
+        records = list_requests(session, principal=user, limit=100, context="web abh")
+        airports = session.exec(
+            select(Location).where(Location.kind == LocationKind.AIRPORT).order_by(col(Location.name))
+        ).all()
+        rows = [
+            {
+                "id": r.request.id,
+                "day": r.request.service_date,
+                "status": LABELS_DE[RequestStatus(r.request.status)],
+                "carrier": r.request.carrier_zab_id or "",
+                "pickup": r.request.pickup_earliest.astimezone(runtime.zone).strftime("%d.%m. %H:%M"),
+                "reason": dayplan.reason_label(r.request.pool_reason) or "",
+            }
+            for r in records
+        ]
+    defaults = {"pickup_location": user.abh_id or "", "gender": "m", "priority": "3", "nationality": ""}
+    response = _page(
+        request, "abh.html", user, rows=rows, airports=airports, values={**defaults, **values}, errors=errors
+    )
+    if errors:
+        response.status_code = 422
+    return response
+
+
+@router.post("/abh/auftraege")
+async def abh_submit(request: Request, user: UserDep, runtime: RuntimeDep) -> Response:
+    form = await request.form()
+    values = {k: str(form.get(k, "")).strip() for k in ABH_FIELDS}
+    errors: dict[str, str] = {}
+    zone = runtime.zone
+
+    def instant(key: str) -> dt.datetime | None:
+        try:
+            return dt.datetime.fromisoformat(values[key]).replace(tzinfo=zone)
+        except ValueError:
+            errors[key] = "Datum und Uhrzeit angeben (TT.MM.JJJJ, hh:mm)."
+            return None
+
+    pickup_from, pickup_until, dropoff_until = (
+        instant("pickup_from"),
+        instant("pickup_until"),
+        instant("dropoff_until"),
+    )
+    if values["gender"] not in ("m", "f", "d"):
+        errors["gender"] = "Geschlecht wählen."
+    if not values["priority"].isdigit() or not 1 <= int(values["priority"]) <= 5:
+        errors["priority"] = "Priorität 1 bis 5."
+    if not errors and pickup_from and pickup_until and dropoff_until:
+        draft = RequestDraft(
+            persons=(PersonDraft(values["case_ref"], values["nationality"].upper(), values["gender"]),),  # type: ignore[arg-type]
+            pickup=StopDraft(values["pickup_location"], pickup_from, pickup_until, 20),
+            dropoff=StopDraft(values["dropoff_location"], pickup_from, dropoff_until, 30),
+            priority=int(values["priority"]),
+        )
+        try:
+            with transaction(runtime.sessions) as session:
+                record = submit_request(
+                    session,
+                    principal=user,
+                    draft=draft,
+                    timezone=runtime.settings.timezone,
+                    travel=runtime.travel,
+                )
+                new_id = record.request.id
+        except InvalidInput as exc:
+            for problem in exc.problems:
+                errors[_form_field(problem.field)] = problem.message
+        except LtrakoError as exc:
+            return _back("/web/abh", exc.message, "error")
+        else:
+            return _back("/web/abh", f"Auftrag {new_id} eingereicht.")
+    return _abh(request, user, runtime, values=values, errors=errors)
+
+
+def _form_field(api_field: str) -> str:
+    """The form field an error of the service belongs to."""
+    mapping = {
+        "persons.0.case_ref": "case_ref",
+        "persons.0.nationality": "nationality",
+        "persons.0.gender": "gender",
+        "pickup.location": "pickup_location",
+        "pickup.earliest": "pickup_from",
+        "pickup.latest": "pickup_until",
+        "dropoff.location": "dropoff_location",
+        "dropoff.latest": "dropoff_until",
+        "dropoff.earliest": "dropoff_until",
+        "priority": "priority",
+    }
+    for prefix, name in mapping.items():
+        if api_field.startswith(prefix):
+            return name
+    return "form"
+
+
+# ---------------------------------------------------------------------------- ZFA, ZRK
+
+
+@router.get("/zfa", response_class=HTMLResponse)
+def zfa_page(request: Request, user: UserDep, runtime: RuntimeDep) -> HTMLResponse:
+    from zfa import workflow
+
+    with transaction(runtime.sessions) as session:
+        rows = workflow.queue(session, user)
+    return _page(request, "zfa.html", user, rows=rows, labels=workflow.STATUS_LABELS_DE, zone=runtime.zone)
+
+
+@router.post("/zfa/transits/{transit_id}/{action}")
+def zfa_action(transit_id: int, action: str, user: UserDep, runtime: RuntimeDep) -> Response:
+    from zfa import workflow
+
+    try:
+        with transaction(runtime.sessions) as session:
+            if action == "submit":
+                workflow.submit(session, user, transit_id=transit_id)
+            elif action in ("approve", "reject"):
+                workflow.decide(session, user, transit_id=transit_id, approved=action == "approve")
+            else:
+                return _back("/web/zfa", "Unbekannte Aktion.", "error")
+    except LtrakoError as exc:
+        return _back("/web/zfa", exc.message, "error")
+    return _back("/web/zfa", f"Durchbeförderung {transit_id}: gespeichert.")
+
+
+@router.get("/zrk", response_class=HTMLResponse)
+def zrk_page(request: Request, user: UserDep, runtime: RuntimeDep) -> HTMLResponse:
+    from zfa import medical
+
+    with transaction(runtime.sessions) as session:
+        rows = medical.queue(session, user, lead_days=runtime.settings.medical_reception_lead_days)
+    return _page(request, "zrk.html", user, rows=rows, labels=medical.LABELS_DE, zone=runtime.zone)
+
+
+# ---------------------------------------------------------------------------- Statistik
+
+
+@router.get("/statistik", response_class=HTMLResponse)
+def statistik(
+    request: Request, user: UserDep, runtime: RuntimeDep, period: str | None = None, breakdown: str = "zab"
+) -> HTMLResponse:
+    period = period or str(dt.date.today().year)
+    try:
+        with Session(runtime.engine) as session:
+            stats, trend, by_zab = statistics.compute_many(
+                session, user, period=period, breakdowns=(breakdown, "month", "zab")
+            )
+    except LtrakoError as exc:
+        return _page(
+            request,
+            "statistik.html",
+            user,
+            period=period,
+            breakdown=breakdown,
+            stats=None,
+            error=exc.message,
+            breakdowns=statistics.BREAKDOWNS,
+            metrics=statistics.METRICS,
+        )
+    return _page(
+        request,
+        "statistik.html",
+        user,
+        period=period,
+        breakdown=breakdown,
+        stats=stats,
+        error=None,
+        breakdowns=statistics.BREAKDOWNS,
+        metrics=statistics.METRICS,
+        trend=charts.trend_chart(trend, "svg").decode(),
+        comparison=charts.comparison_chart(by_zab, "svg").decode(),
+    )
+
+
+@router.get("/statistik/export")
+def statistik_export(
+    user: UserDep, runtime: RuntimeDep, period: str, breakdown: str = "zab", format: str = "xlsx"
+) -> Response:
+    if format not in ("csv", "xlsx", "html"):
+        return _back("/web/statistik", "Format csv, xlsx oder html.", "error")
+    try:
+        with Session(runtime.engine) as session:
+            parts = list(
+                exports.statistics_export(session, user, period=period, breakdown=breakdown, fmt=format)  # type: ignore[arg-type]
+            )
+    except LtrakoError as exc:
+        return _back("/web/statistik", exc.message, "error", period=period)
+    return StreamingResponse(
+        iter(parts),
+        media_type=exports.MEDIA_TYPES[format],
+        headers={
+            "Content-Disposition": f'attachment; filename="aps-statistik-{period}-{breakdown}.{format}"'
+        },
+    )

@@ -1,0 +1,35 @@
+"""Login for the pages: the same tokens, roles and audit as the API, kept in a cookie.
+
+With the local issuer (demo, tests) the login form issues a token for the chosen role; with
+an external OIDC issuer the form is off (the sign-in goes through the issuer; not built yet).
+The cookie is HttpOnly and SameSite=Strict, so other sites can neither read it nor send
+forms with it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from ltrako.security import Principal, TokenError, TokenVerifier
+
+COOKIE = "ltrako_session"
+
+
+class LoginRequired(Exception):
+    """No valid session: the page sends the browser to the login form."""
+
+
+def current_user(request: Request) -> Principal:
+    token = request.cookies.get(COOKIE)
+    if not token:
+        raise LoginRequired()
+    verifier: TokenVerifier = request.app.state.verifier
+    try:
+        return verifier.verify(token)
+    except TokenError as exc:
+        raise LoginRequired() from exc
+
+
+UserDep = Annotated[Principal, Depends(current_user)]

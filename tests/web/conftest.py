@@ -1,0 +1,119 @@
+"""A live ltrako service (uvicorn in a thread, SQLite) and Debian's Chromium driven by Playwright.
+
+The browser tests need /usr/bin/chromium (Debian package `chromium`); without it they are
+skipped, unless LTRAKO_REQUIRE_BROWSER=1 (CI) makes that a failure. Screenshots of the main
+pages go to tests/web/screenshots/ (or LTRAKO_SCREENSHOTS).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from api.main import create_app
+from bench.restplatz import clear_all
+from ltrako.config import Settings
+from ltrako.convert import import_scenario
+from ltrako.db import make_engine, session_factory, transaction
+from ltrako.demo import load_demo_day
+from ltrako.runtime import Runtime
+from ltrako.security import SYSTEM
+from tests.conftest import TEST_SECRET
+from tests.factories import two_zab_day
+
+CHROMIUM = os.environ.get("LTRAKO_CHROMIUM", "/usr/bin/chromium")
+REQUIRE = os.environ.get("LTRAKO_REQUIRE_BROWSER") == "1"
+SCREENSHOTS = Path(os.environ.get("LTRAKO_SCREENSHOTS", Path(__file__).parent / "screenshots"))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        if REQUIRE:
+            pytest.fail(f"Chromium required but not found at {CHROMIUM}")
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def web_runtime(sqlite_template: Path, tmp_path: Path) -> Iterator[Runtime]:
+    copy = tmp_path / "web.db"
+    shutil.copy(sqlite_template, copy)
+    settings = Settings(
+        database_url=f"sqlite:///{copy}",
+        jwt_secret=TEST_SECRET,
+        local_key_file=str(tmp_path / "issuer.key"),
+        oidc_issuer=None,
+        timezone="Europe/Berlin",
+        scheduler=False,
+    )
+    engine = make_engine(settings.database_url)
+    yield Runtime(settings, engine, session_factory(engine))
+    engine.dispose()
+
+
+@pytest.fixture
+def live(web_runtime: Runtime) -> Iterator[str]:
+    """The service on a free local port; its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(create_app(runtime=web_runtime), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("service did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def shot() -> Any:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page: Any, name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+TWO_ZAB_DAY = dt.date(2026, 11, 25)
+
+
+def load_two_zab_day(runtime: Runtime) -> None:
+    """Fleet and roster of 25.11.2026: one vehicle and two escorts each in Essen and Köln."""
+    scenario = two_zab_day(TWO_ZAB_DAY)
+    with transaction(runtime.sessions) as session:
+        import_scenario(session, scenario=scenario, actor=SYSTEM)
+
+
+def load_demo(runtime: Runtime, day: dt.date, requests: int) -> None:
+    """The demo day with every transit approved and every medical reception confirmed."""
+    with transaction(runtime.sessions) as session:
+        load_demo_day(
+            session, day=day, requests=requests, travel=runtime.travel, timezone="Europe/Berlin", actor=SYSTEM
+        )
+    with transaction(runtime.sessions) as session:
+        clear_all(session)
