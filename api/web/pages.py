@@ -454,8 +454,11 @@ def _form_field(api_field: str) -> str:
 def zfa_page(request: Request, user: UserDep, runtime: RuntimeDep) -> HTMLResponse:
     from zfa import workflow
 
-    with transaction(runtime.sessions) as session:
-        rows = workflow.queue(session, user)
+    try:
+        with transaction(runtime.sessions) as session:
+            rows = workflow.queue(session, user)
+    except LtrakoError as exc:
+        return _refused(request, user, exc)
     return _page(request, "zfa.html", user, rows=rows, labels=workflow.STATUS_LABELS_DE, zone=runtime.zone)
 
 
@@ -476,13 +479,41 @@ def zfa_action(transit_id: int, action: str, user: UserDep, runtime: RuntimeDep)
     return _back("/web/zfa", f"Durchbeförderung {transit_id}: gespeichert.")
 
 
+@router.get("/zfa/transits/{transit_id}/document")
+def zfa_document(transit_id: int, user: UserDep, runtime: RuntimeDep) -> Response:
+    """The request for the federal police airport office as a JSON download."""
+    import json
+
+    from zfa import workflow
+
+    try:
+        with transaction(runtime.sessions) as session:
+            document = workflow.document(session, user, transit_id=transit_id)
+    except LtrakoError as exc:
+        return _back("/web/zfa", exc.message, "error")
+    return Response(
+        json.dumps(document, ensure_ascii=False, indent=2, default=str),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="durchbefoerderung-{transit_id}.json"'},
+    )
+
+
 @router.get("/zrk", response_class=HTMLResponse)
 def zrk_page(request: Request, user: UserDep, runtime: RuntimeDep) -> HTMLResponse:
     from zfa import medical
 
-    with transaction(runtime.sessions) as session:
-        rows = medical.queue(session, user, lead_days=runtime.settings.medical_reception_lead_days)
+    try:
+        with transaction(runtime.sessions) as session:
+            rows = medical.queue(session, user, lead_days=runtime.settings.medical_reception_lead_days)
+    except LtrakoError as exc:
+        return _refused(request, user, exc)
     return _page(request, "zrk.html", user, rows=rows, labels=medical.LABELS_DE, zone=runtime.zone)
+
+
+def _refused(request: Request, user: Principal, exc: LtrakoError) -> HTMLResponse:
+    response = _page(request, "refused.html", user, reason=exc.message)
+    response.status_code = 403
+    return response
 
 
 # ---------------------------------------------------------------------------- Statistik
