@@ -304,9 +304,6 @@ def plan_charter(
         charter = get_charter(session, principal, charter_id)
         facts = _candidates(session, charter)
         clock = Clock(charter.flight_date, tz)
-        base = export_scenario(
-            session, day=charter.flight_date, timezone=tz, travel=runtime.travel, cross_zab=True, statuses=()
-        )
     not_ready = {f.key: p for f in facts if (p := readiness_problem(f, charter.flight_date))}
     ready = [f for f in facts if f.key not in not_ready]
     seats = CharterSeats(charter.seats, charter.escort_seats)
@@ -333,7 +330,7 @@ def plan_charter(
         log.info("charter %s round %s: %s feeders not plannable", charter_id, round_no, len(unserved))
     else:  # the last round still left someone without a feeder: they do not fly
         selection = _drop(selection, set(unserved), candidates)
-    report = _report(charter, facts, not_ready, excluded, selection, scenario, plan, clock, base, round_no)
+    report = _report(charter, facts, not_ready, excluded, selection, scenario, plan, clock, round_no)
     with transaction(runtime.sessions) as session:
         stored = session.get(Charter, charter_id)
         assert stored is not None
@@ -353,26 +350,26 @@ def _candidates(session: Session, charter: Charter) -> list[CaseFacts]:
         )
         .order_by(col(RemovalCase.created_at), col(RemovalCase.id))
     ).all()
+    members: dict[int, list[Person]] = {}
+    for case_id, person in session.exec(
+        select(RemovalCasePerson.case_id, Person)
+        .join(Person, col(RemovalCasePerson.person_id) == col(Person.id))
+        .where(col(RemovalCasePerson.case_id).in_([c.id for c in cases]))
+    ):
+        members.setdefault(case_id, []).append(person)
+    flagged = [p.id for group in members.values() for p in group if p.requires_medical_reception]
+    confirmed = set(
+        session.exec(
+            select(MedicalReception.person_id).where(
+                col(MedicalReception.person_id).in_(flagged),
+                MedicalReception.destination_country == charter.destination_country,
+                MedicalReception.status == ReceptionStatus.CONFIRMED,
+            )
+        ).all()
+    )
     out = []
     for case in cases:
-        persons = session.exec(
-            select(Person)
-            .join(RemovalCasePerson, col(RemovalCasePerson.person_id) == col(Person.id))
-            .where(RemovalCasePerson.case_id == case.id)
-        ).all()
-        unconfirmed = 0
-        for person in persons:
-            if (
-                person.requires_medical_reception
-                and not session.exec(
-                    select(MedicalReception.id).where(
-                        MedicalReception.person_id == person.id,
-                        MedicalReception.destination_country == charter.destination_country,
-                        MedicalReception.status == ReceptionStatus.CONFIRMED,
-                    )
-                ).first()
-            ):
-                unconfirmed += 1
+        persons = members.get(case.id or 0, [])
         out.append(
             CaseFacts(
                 case,
@@ -380,7 +377,7 @@ def _candidates(session: Session, charter: Charter) -> list[CaseFacts]:
                 any(p.requires_female_escort for p in persons),
                 any(p.requires_medical_escort for p in persons),
                 any(p.wheelchair for p in persons),
-                unconfirmed,
+                sum(p.requires_medical_reception and p.id not in confirmed for p in persons),
             )
         )
     return out
@@ -442,7 +439,6 @@ def _report(
     scenario: pm.Scenario,
     plan: pm.Plan,
     clock: Clock,
-    base: pm.Scenario,
     rounds: int,
 ) -> dict[str, Any]:
     chosen = set(selection.chosen)
@@ -487,7 +483,7 @@ def _report(
         "chosen": chosen_rows,
         "not_chosen": other_rows,
         "feeder_violations": [str(v) for v in violations],
-        "committed_tours_kept": len(base.locked),
+        "committed_tours_kept": len(scenario.locked),
         "feeder_plan": write_plan(plan, timezone=scenario.timezone),
     }
 
