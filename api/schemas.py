@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from ltrako.access import sees_medical
 from ltrako.charter import CaseDraft
 from ltrako.dayplan import RejectReason, reason_label
-from ltrako.lifecycle import LABELS_DE
+from ltrako.lifecycle import LABELS_DE, CancelReason
 from ltrako.models import (
     Abh,
     Gender,
@@ -132,6 +132,9 @@ class PersonCreate(Strict):
     wheelchair: bool = False
     requires_medical_reception: bool = False
 
+    def to_draft(self) -> PersonDraft:
+        return PersonDraft(**self.model_dump())
+
 
 class StopCreate(Strict):
     location: str = Field(min_length=1, max_length=32)
@@ -154,7 +157,7 @@ class TransportRequestCreate(Strict):
 
     def to_draft(self) -> RequestDraft:
         return RequestDraft(
-            persons=tuple(PersonDraft(**p.model_dump()) for p in self.persons),
+            persons=tuple(p.to_draft() for p in self.persons),
             pickup=_stop(self.pickup),
             dropoff=_stop(self.dropoff),
             priority=self.priority,
@@ -347,11 +350,6 @@ class PlanVersionRead(BaseModel):
 class RejectCreate(Strict):
     reason: RejectReason
     reason_text: str | None = Field(None, max_length=400, description="Freitext ohne personenbezogene Daten.")
-
-
-CancelReason = Literal[
-    "absconded", "unfit_to_travel", "legal_obstacle", "flight_cancelled", "voluntary_departure", "other"
-]
 
 
 class CloseCreate(Strict):
@@ -656,7 +654,7 @@ class RemovalCaseCreate(Strict):
 
     def to_draft(self) -> CaseDraft:
         return CaseDraft(
-            persons=tuple(PersonDraft(**p.model_dump()) for p in self.persons),
+            persons=tuple(p.to_draft() for p in self.persons),
             pickup_location_id=self.pickup_location,
             destination_country=self.destination_country,
             priority=self.priority,

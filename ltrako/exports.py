@@ -123,13 +123,14 @@ def statistics_export(
     as_of: dt.date | None = None,
 ) -> Iterator[bytes]:
     """The statistics of `period` by `breakdown`; XLSX and HTML carry the trend and ZAB charts."""
-    if fmt == "csv":
-        stats = statistics.compute(session, principal, period=period, breakdown=breakdown, as_of=as_of)
-        return (line.encode() for line in statistics_csv(stats))
-    image: charts.ImageFormat = "png" if fmt == "xlsx" else "svg"
-    stats, trend, by_zab = statistics.compute_many(
-        session, principal, period=period, breakdowns=(breakdown, "month", "zab"), as_of=as_of
+    wanted = (breakdown,) if fmt == "csv" else (breakdown, "month", "zab")  # CSV carries no charts
+    stats, *charted = statistics.compute_many(
+        session, principal, period=period, breakdowns=wanted, as_of=as_of
     )
+    if fmt == "csv":
+        return (line.encode() for line in statistics_csv(stats))
+    trend, by_zab = charted
+    image: charts.ImageFormat = "png" if fmt == "xlsx" else "svg"
     drawn = {
         "Monatlicher Verlauf": charts.trend_chart(trend, image),
         "Vergleich der ZAB": charts.comparison_chart(by_zab, image),

@@ -7,6 +7,7 @@ completed | cancelled | self_transport (the ABH drives itself).
 from __future__ import annotations
 
 from collections.abc import Collection
+from enum import StrEnum
 
 from sqlmodel import Session, col, update
 
@@ -45,13 +46,26 @@ LABELS_DE = {
 # Reason codes of the end states (besides the planner's and the ZAB's rejection reasons).
 RETURNED = "returned"  # executed, and the person left the country (removal or transfer succeeded)
 NOT_RETURNED = "not_returned"  # executed, but the removal did not happen (refusal on board …)
+
+
+class CancelReason(StrEnum):
+    """Why a removal was cancelled (for the APS figures)."""
+
+    ABSCONDED = "absconded"  # untergetaucht
+    UNFIT_TO_TRAVEL = "unfit_to_travel"  # reiseunfähig
+    LEGAL_OBSTACLE = "legal_obstacle"  # rechtliches Hindernis
+    FLIGHT_CANCELLED = "flight_cancelled"  # Flug gestrichen
+    VOLUNTARY_DEPARTURE = "voluntary_departure"  # freiwillig ausgereist
+    OTHER = "other"
+
+
 CANCEL_REASONS: dict[str, str] = {
-    "absconded": "untergetaucht",
-    "unfit_to_travel": "reiseunfähig",
-    "legal_obstacle": "rechtliches Hindernis",
-    "flight_cancelled": "Flug gestrichen",
-    "voluntary_departure": "freiwillig ausgereist",
-    "other": "sonstiger Grund",
+    CancelReason.ABSCONDED: "untergetaucht",
+    CancelReason.UNFIT_TO_TRAVEL: "reiseunfähig",
+    CancelReason.LEGAL_OBSTACLE: "rechtliches Hindernis",
+    CancelReason.FLIGHT_CANCELLED: "Flug gestrichen",
+    CancelReason.VOLUNTARY_DEPARTURE: "freiwillig ausgereist",
+    CancelReason.OTHER: "sonstiger Grund",
 }
 
 

@@ -30,7 +30,8 @@ def _today(runtime: RuntimeDep) -> dt.date:
     return dt.datetime.now(runtime.zone).date()
 
 
-def _download(parts: Iterator[bytes], fmt: str, name: str) -> StreamingResponse:
+def download(parts: Iterator[bytes], fmt: str, name: str) -> StreamingResponse:
+    """An export as a file download (the API and the pages)."""
     return StreamingResponse(
         parts,
         media_type=exports.MEDIA_TYPES[fmt],
@@ -64,7 +65,7 @@ def export_statistics(
     parts = exports.statistics_export(
         session, principal, period=period, breakdown=breakdown, fmt=format, as_of=_today(runtime)
     )
-    return _download(parts, format, f"aps-statistik-{period}-{breakdown}")
+    return download(parts, format, f"aps-statistik-{period}-{breakdown}")
 
 
 @router.get(
@@ -98,7 +99,7 @@ def parliamentary_table(
     rows = aps.table_from_store(session, principal, half)
     if format == "json":
         return [ParliamentaryRowRead.model_validate(r, from_attributes=True) for r in rows]
-    return _download(exports.table_export(rows, half, format), format, f"landtag-tabelle-{half}")
+    return download(exports.table_export(rows, half, format), format, f"landtag-tabelle-{half}")
 
 
 @router.post(

@@ -9,16 +9,18 @@ the rules only, never personal data.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlmodel import Session, col, select
 
 from api.deps import RuntimeDep
+from api.routes.aps import download
 from api.web.gantt import bars, gantt_svg, map_svg
 from api.web.jobs import Jobs
 from api.web.session import COOKIE, UserDep
@@ -164,13 +166,25 @@ def job_state(job_id: str, request: Request, user: UserDep) -> JSONResponse:
     )
 
 
+def _follow(
+    request: Request, user: Principal, label: str, solves: float, target: str, work: Callable[[], str]
+) -> RedirectResponse:
+    """Start `work` as a job (about `solves` planner runs long) and show `target` following it."""
+    job = _jobs(request).start(
+        owner=user.subject, label=label, expected_s=PLAN_SECONDS * solves, target=target, work=work
+    )
+    return RedirectResponse(f"{target}&job={job.id}", status_code=303)
+
+
 # ---------------------------------------------------------------------------- ZAB
 
 
 @router.get("/zab/tag", response_class=HTMLResponse)
-def zab_day(request: Request, user: UserDep, runtime: RuntimeDep, day: str | None = None) -> HTMLResponse:
+def zab_day(
+    request: Request, user: UserDep, runtime: RuntimeDep, day: str | None = None, zab: str | None = None
+) -> HTMLResponse:
     when = _day(day)
-    zab_id = user.zab_id or "ZAB-E"
+    zab_id = user.zab_id or zab  # a dispatcher sees their own ZAB; admin names one
     with transaction(runtime.sessions) as session:
         versions = dayplan.versions_of(session, user, day=when, zab_id=zab_id)
         version = versions[-1] if versions else None
@@ -240,14 +254,9 @@ def start_plan(request: Request, user: UserDep, runtime: RuntimeDep, day: str = 
             f"Planversion {version.number}: {version.served} Aufträge eingeplant, {version.unassigned} offen."
         )
 
-    job = _jobs(request).start(
-        owner=user.subject,
-        label=f"Tagesplan {when:%d.%m.%Y} wird berechnet",
-        expected_s=PLAN_SECONDS * 1.5,
-        target=f"/web/zab/tag?day={when}",
-        work=work,
+    return _follow(
+        request, user, f"Tagesplan {when:%d.%m.%Y} wird berechnet", 1.5, f"/web/zab/tag?day={when}", work
     )
-    return RedirectResponse(f"/web/zab/tag?day={when}&job={job.id}", status_code=303)
 
 
 @router.post("/zab/versions/{version_id}/tours/{tour_index}/accept")
@@ -318,14 +327,9 @@ def run_pool(request: Request, user: UserDep, runtime: RuntimeDep, day: str = Fo
             return "Dieser Lauf wurde bereits ausgeführt."
         return f"Lauf {run.id}: {run.offers_made} neue Angebote, {run.still_open} ohne Angebot."
 
-    job = _jobs(request).start(
-        owner=user.subject,
-        label=f"Restplatzbörse {when:%d.%m.%Y} läuft",
-        expected_s=PLAN_SECONDS * 2,
-        target=f"/web/zab/restplatz?day={when}",
-        work=work,
+    return _follow(
+        request, user, f"Restplatzbörse {when:%d.%m.%Y} läuft", 2, f"/web/zab/restplatz?day={when}", work
     )
-    return RedirectResponse(f"/web/zab/restplatz?day={when}&job={job.id}", status_code=303)
 
 
 # ---------------------------------------------------------------------------- ABH
@@ -569,10 +573,4 @@ def statistik_export(
             )
     except LtrakoError as exc:
         return _back("/web/statistik", exc.message, "error", period=period)
-    return StreamingResponse(
-        iter(parts),
-        media_type=exports.MEDIA_TYPES[format],
-        headers={
-            "Content-Disposition": f'attachment; filename="aps-statistik-{period}-{breakdown}.{format}"'
-        },
-    )
+    return download(iter(parts), format, f"aps-statistik-{period}-{breakdown}")

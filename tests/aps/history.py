@@ -159,7 +159,7 @@ def seed_history(session: Session) -> None:
     for cohort in COHORTS:
         for i in range(cohort.count):
             serial += 1
-            _request(session, cohort, f"H-{serial:03d}", first=i == 0, second=i == 1)
+            add_request(session, cohort, f"H-{serial:03d}", first=i == 0, second=i == 1)
     for ref, area, code, accompanied, returned in IMPORTED:
         session.add(
             ApsCase(
@@ -179,7 +179,7 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour), UTC)
 
 
-def _request(session: Session, cohort: Cohort, rid: str, *, first: bool, second: bool) -> None:
+def add_request(session: Session, cohort: Cohort, rid: str, *, first: bool, second: bool) -> None:
     flight_id = None
     transits = TRANSITS.get(cohort.name, [])
     if (first and transits) or (second and len(transits) > 1):

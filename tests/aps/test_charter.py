@@ -25,7 +25,7 @@ from planner.charter import CharterCandidate, CharterSeats, select_passengers
 from planner.model import Plan, Scenario, Unassigned, UnassignedReason
 from planner.params import SolveParams
 from planner.solve import solve
-from tests.aps.history import Cohort, _request
+from tests.aps.history import Cohort, add_request
 
 Headers = dict[str, str]
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -209,7 +209,9 @@ def _confirm_reception(runtime: Runtime, case_ref: str) -> None:
     """A confirmed medical reception for the person (arranged by the ZRK on an earlier request)."""
     with transaction(runtime.sessions) as session:
         person = session.exec(select(Person).where(Person.case_ref == case_ref)).one()
-        _request(session, Cohort("earlier", 1, dt.date(2026, 11, 1), ()), "R-MED", first=False, second=False)
+        add_request(
+            session, Cohort("earlier", 1, dt.date(2026, 11, 1), ()), "R-MED", first=False, second=False
+        )
         session.add(
             MedicalReception(
                 request_id="R-MED",

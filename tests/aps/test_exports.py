@@ -27,7 +27,7 @@ from tests.aps.history import (
     EXPECTED_H1,
     EXPECTED_TABLE_H1,
     Cohort,
-    _request,
+    add_request,
     seed_history,
 )
 
@@ -198,7 +198,7 @@ def test_import_is_all_or_nothing_and_updates_on_reimport(
 def _accepted(runtime: Runtime, day: dt.date, rid: str = "H-900") -> str:
     cohort = Cohort("accepted", 1, day, ((RequestStatus.ACCEPTED, None),))
     with transaction(runtime.sessions) as session:
-        _request(session, cohort, rid, first=False, second=False)
+        add_request(session, cohort, rid, first=False, second=False)
     return rid
 
 
