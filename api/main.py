@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from anyio import to_thread
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 
-from api import errors, web
-from api.routes import aps, charter, health, planning, reference, requests, restplatz, zfa, zrk
+from api import errors, headers, web
+from api.routes import aps, charter, health, jobs, planning, privacy, reference, requests, restplatz, zfa, zrk
+from api.web import pages
 from ltrako.config import Settings
+from ltrako.jobs import start_threads
 from ltrako.runtime import Runtime, open_runtime
-from ltrako.security import build_verifier
+from ltrako.security import build_verifier, check_production
 
 API_PREFIX = "/api/v1"
 
@@ -19,20 +23,26 @@ API_PREFIX = "/api/v1"
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     """A service instance; `runtime` lets tests hand in their own database."""
     runtime = runtime or open_runtime(settings or Settings())
+    check_production(runtime.settings)  # before anything reads a key file or the database
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        """The nightly Restplatzbörse batch runs inside the service when LTRAKO_SCHEDULER is set."""
-        if not runtime.settings.scheduler:
-            yield
-            return
-        from ltrako.nightly import start_scheduler
+        """Planning workers (LTRAKO_WORKER_THREADS) and, when LTRAKO_SCHEDULER is set, the nightly
+        Restplatzbörse batch run inside the service; both stop with it."""
+        settings = runtime.settings
+        to_thread.current_default_thread_limiter().total_tokens = settings.db_pool_size
+        stop_workers, _threads = start_threads(runtime, settings.worker_threads)
+        scheduler = None
+        if settings.scheduler:
+            from ltrako.nightly import start_scheduler
 
-        scheduler = start_scheduler(runtime)
+            scheduler = start_scheduler(runtime)
         try:
             yield
         finally:
-            scheduler.shutdown(wait=False)
+            stop_workers.set()
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
 
     app = FastAPI(
         lifespan=lifespan,
@@ -45,7 +55,32 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.runtime = runtime
     app.state.verifier = build_verifier(runtime.settings)
     errors.install(app)
+    headers.install(app)
     web.install(app)
-    for module in (health, reference, requests, planning, restplatz, zfa, zrk, aps, charter):
-        app.include_router(module.router, prefix=API_PREFIX)
+    for router in API_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
     return app
+
+
+API_ROUTERS: tuple[APIRouter, ...] = tuple(
+    module.router
+    for module in (health, reference, requests, planning, jobs, restplatz, zfa, zrk, aps, charter, privacy)
+)
+
+
+def route_table() -> list[tuple[str, str, APIRoute]]:
+    """(method, path, route) of every endpoint of the API and of the pages."""
+    table = [
+        (method, API_PREFIX + route.path, route)
+        for router in API_ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in sorted(route.methods or ())
+    ]
+    table += [
+        (method, route.path, route)
+        for route in pages.router.routes
+        if isinstance(route, APIRoute)
+        for method in sorted(route.methods or ())
+    ]
+    return table

@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+import re
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from ltrako.access import sees_medical
 from ltrako.charter import CaseDraft
 from ltrako.dayplan import RejectReason, reason_label
+from ltrako.jobs import progress as job_progress
 from ltrako.lifecycle import LABELS_DE, CancelReason
 from ltrako.models import (
     Abh,
     Gender,
+    Job,
     Location,
     OfferStatus,
     Person,
@@ -33,9 +48,41 @@ from ltrako.security import Principal
 from ltrako.statistics import METRICS, Statistics, StatRow
 from planner.model import LocationKind
 
+# Ids in PostgreSQL `integer` columns end at 2^31 - 1: a larger one is an input error, not a 500.
+DB_INT_MAX = 2**31 - 1
+NUMBER = re.compile(r"^\s*[+-]?[0-9]+(\.[0-9]*)?\s*$")
+
+
+def _iso_text(kind: str, expected: str) -> Callable[[Any], Any]:
+    """Pydantic would read a number as a Unix timestamp (0 → 1970-01-01): input takes ISO 8601 text."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, bool | int | float) or (isinstance(value, str) and NUMBER.match(value)):
+            raise PydanticCustomError(kind, expected)
+        return value
+
+    return check
+
+
+# Input days and instants. Numbers, too, are what they say: StrictInt, StrictFloat and StrictBool
+# refuse `true` as 1, `"5"` as 5 and `0` as false.
+Day = Annotated[dt.date, BeforeValidator(_iso_text("date_type", "Datum im Format JJJJ-MM-TT erwartet."))]
+Instant = Annotated[
+    AwareDatetime, BeforeValidator(_iso_text("datetime_type", "Zeitpunkt nach ISO 8601 erwartet."))
+]
+
 
 class Strict(BaseModel):
+    """Input: unknown fields are refused, and so are NUL bytes in text (PostgreSQL cannot store them)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise PydanticCustomError("string_nul", "Nullzeichen (\\x00) sind nicht erlaubt.")
+        return value
 
 
 class HealthRead(BaseModel):
@@ -127,10 +174,10 @@ class PersonCreate(Strict):
     )
     nationality: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3; XXX = unbekannt.")
     gender: Gender
-    requires_female_escort: bool = False
-    requires_medical_escort: bool = False
-    wheelchair: bool = False
-    requires_medical_reception: bool = False
+    requires_female_escort: StrictBool = False
+    requires_medical_escort: StrictBool = False
+    wheelchair: StrictBool = False
+    requires_medical_reception: StrictBool = False
 
     def to_draft(self) -> PersonDraft:
         return PersonDraft(**self.model_dump())
@@ -138,22 +185,24 @@ class PersonCreate(Strict):
 
 class StopCreate(Strict):
     location: str = Field(min_length=1, max_length=32)
-    earliest: AwareDatetime
-    latest: AwareDatetime
-    service_min: int = Field(default=20, ge=0, le=600)
+    earliest: Instant
+    latest: Instant
+    service_min: StrictInt = Field(default=20, ge=0, le=600)
 
 
 class TransportRequestCreate(Strict):
     persons: list[PersonCreate] = Field(min_length=1, max_length=9)
     pickup: StopCreate
     dropoff: StopCreate
-    priority: int = Field(default=3, ge=1, le=5)
+    priority: StrictInt = Field(default=3, ge=1, le=5)
     origin: RequestOrigin = RequestOrigin.MUNICIPAL
     abh_id: str | None = Field(default=None, max_length=32)
     purpose: TransportPurpose | None = None
-    escorts_required: int | None = Field(default=None, ge=0, le=8)
-    max_ride_min: int | None = Field(default=None, gt=0, le=24 * 60)
-    flight_id: int | None = Field(default=None, description="Der gebuchte Flug (POST /flights).")
+    escorts_required: StrictInt | None = Field(default=None, ge=0, le=8)
+    max_ride_min: StrictInt | None = Field(default=None, gt=0, le=24 * 60)
+    flight_id: StrictInt | None = Field(
+        default=None, ge=1, le=DB_INT_MAX, description="Der gebuchte Flug (POST /flights)."
+    )
 
     def to_draft(self) -> RequestDraft:
         return RequestDraft(
@@ -295,9 +344,9 @@ class ErrorRead(BaseModel):
 
 
 class PlanCreate(Strict):
-    day: dt.date
+    day: Day
     zab_id: str | None = Field(None, description="Nur für admin; Disponenten planen ihre eigene ZAB.")
-    time_limit_s: float = Field(20.0, gt=0, le=300)
+    time_limit_s: StrictFloat = Field(20.0, gt=0, le=300)
 
 
 class UnassignedRead(BaseModel):
@@ -359,7 +408,7 @@ class CloseCreate(Strict):
 
 
 class CompleteCreate(Strict):
-    returned: bool = Field(description="Person ist ausgereist (Rückführung/Überstellung erfolgreich).")
+    returned: StrictBool = Field(description="Person ist ausgereist (Rückführung/Überstellung erfolgreich).")
     note: str | None = Field(None, max_length=400, description="Freitext ohne personenbezogene Daten.")
 
 
@@ -372,8 +421,8 @@ class RejectedList(BaseModel):
 
 
 class RunCreate(Strict):
-    day: dt.date
-    time_limit_s: float | None = Field(None, gt=0, le=600)
+    day: Day
+    time_limit_s: StrictFloat | None = Field(None, gt=0, le=600)
 
 
 class RunRead(BaseModel):
@@ -392,8 +441,8 @@ class RunRead(BaseModel):
     error: str | None
 
     @classmethod
-    def of(cls, r: RestplatzRun) -> RunRead:
-        return cls.model_validate(r, from_attributes=True)
+    def of(cls, r: RestplatzRun, taken: int = 0) -> RunRead:
+        return cls.model_validate(r, from_attributes=True).model_copy(update={"taken": taken})
 
 
 class OfferRead(BaseModel):
@@ -428,12 +477,12 @@ DECISION_ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 class TransitDetect(Strict):
-    booked_at: AwareDatetime | None = Field(None, description="Buchungszeitpunkt (für „zu spät“).")
-    escorted: bool = True
+    booked_at: Instant | None = Field(None, description="Buchungszeitpunkt (für „zu spät“).")
+    escorted: StrictBool = True
 
 
 class TransitDecision(Strict):
-    approved: bool
+    approved: StrictBool
     reason: str | None = Field(None, max_length=400, description="Ohne personenbezogene Daten.")
 
 
@@ -511,7 +560,7 @@ class MedicalReceptionRead(BaseModel):
 
 
 class ReceptionDecision(Strict):
-    confirmed: bool
+    confirmed: StrictBool
 
 
 class MedicalDetails(Strict):
@@ -521,9 +570,9 @@ class MedicalDetails(Strict):
 class DublinCreate(Strict):
     request_id: str
     facility_id: str
-    application_registered: dt.date
-    accepted_on: dt.date
-    court_decision_on: dt.date | None = None
+    application_registered: Day
+    accepted_on: Day
+    court_decision_on: Day | None = None
     extension: Literal["none", "imprisoned", "absconded"] = "none"
 
 
@@ -557,7 +606,7 @@ class DublinRead(BaseModel):
         )
 
 
-class FlightLegCreate(BaseModel):
+class FlightLegCreate(Strict):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     flight_number: str = Field(min_length=2, max_length=12)
@@ -571,8 +620,8 @@ class FlightCreate(Strict):
     kind: Literal["scheduled", "charter"] = "scheduled"
     booking_ref: str | None = Field(None, max_length=40)
     legs: list[FlightLegCreate] = Field(min_length=1, max_length=6)
-    booked_at: AwareDatetime | None = None
-    escorted: bool = True
+    booked_at: Instant | None = None
+    escorted: StrictBool = True
 
 
 class FlightRead(BaseModel):
@@ -644,10 +693,10 @@ class RemovalCaseCreate(Strict):
     persons: list[PersonCreate] = Field(min_length=1, max_length=9)
     pickup_location: str = Field(min_length=1, max_length=32, description="Wo die Personen abgeholt werden.")
     destination_country: str = Field(pattern=r"^[A-Z]{3}$", description="Zielstaat, ISO 3166-1 alpha-3.")
-    priority: int = Field(default=3, ge=1, le=5)
-    documents_ready: bool = Field(default=False, description="Pass oder Passersatzpapier liegt vor.")
-    legal_obstacle: bool = Field(default=False, description="Abschiebungshindernis erfasst.")
-    deadline: dt.date | None = Field(default=None, description="Letzter zulässiger Tag (z. B. Dublin-Frist).")
+    priority: StrictInt = Field(default=3, ge=1, le=5)
+    documents_ready: StrictBool = Field(default=False, description="Pass oder Passersatzpapier liegt vor.")
+    legal_obstacle: StrictBool = Field(default=False, description="Abschiebungshindernis erfasst.")
+    deadline: Day | None = Field(default=None, description="Letzter zulässiger Tag (z. B. Dublin-Frist).")
     deadline_kind: Literal["dublin", "detention", "other"] | None = None
     origin: RequestOrigin = RequestOrigin.MUNICIPAL
     abh_id: str | None = Field(default=None, max_length=32)
@@ -668,9 +717,9 @@ class RemovalCaseCreate(Strict):
 
 
 class ReadinessUpdate(Strict):
-    documents_ready: bool | None = None
-    legal_obstacle: bool | None = None
-    priority: int | None = Field(default=None, ge=1, le=5)
+    documents_ready: StrictBool | None = None
+    legal_obstacle: StrictBool | None = None
+    priority: StrictInt | None = Field(default=None, ge=1, le=5)
 
 
 class RemovalCaseRead(BaseModel):
@@ -690,10 +739,10 @@ class RemovalCaseRead(BaseModel):
 class CharterCreate(Strict):
     airport: str = Field(pattern=r"^[A-Z]{3}$", description="IATA-Code des NRW-Flughafens, z. B. DUS.")
     destination_country: str = Field(pattern=r"^[A-Z]{3}$")
-    seats: int = Field(ge=1, le=400, description="Plätze für Rückzuführende.")
-    escort_seats: int = Field(ge=0, le=800, description="Plätze für Begleitkräfte (PBL).")
-    check_in: AwareDatetime = Field(description="Alle Personen bis dahin am Flughafen.")
-    flight_id: int | None = None
+    seats: StrictInt = Field(ge=1, le=400, description="Plätze für Rückzuführende.")
+    escort_seats: StrictInt = Field(ge=0, le=800, description="Plätze für Begleitkräfte (PBL).")
+    check_in: Instant = Field(description="Alle Personen bis dahin am Flughafen.")
+    flight_id: StrictInt | None = Field(None, ge=1, le=DB_INT_MAX)
 
 
 class CharterRead(BaseModel):
@@ -709,3 +758,40 @@ class CharterRead(BaseModel):
     plan: dict[str, Any] | None = Field(
         description="Auswahlbericht: gewählt, nicht gewählt mit Grund, Zubringer."
     )
+
+
+class JobCreate(Strict):
+    """A long operation for the planning workers: the day's first pass or a Restplatzbörse run."""
+
+    kind: Literal["plan_day", "restplatz_run"]
+    day: Day
+    zab_id: str | None = Field(None, max_length=32, description="plan_day: nur für admin.")
+    time_limit_s: StrictFloat = Field(20.0, gt=0, le=600)
+
+
+class JobRead(BaseModel):
+    id: str
+    kind: str
+    status: str
+    attempts: int
+    progress: float
+    label: str
+    message: str | None
+    result_ref: str | None = Field(description="plan_day: Planversion; restplatz_run: Lauf.")
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, job: Job) -> JobRead:
+        return cls(
+            id=job.id,
+            kind=job.kind,
+            status=str(job.status),
+            attempts=job.attempts,
+            progress=round(job_progress(job), 2),
+            label=job.label,
+            message=job.message,
+            result_ref=job.result_ref,
+            created_at=job.created_at,
+            finished_at=job.finished_at,
+        )

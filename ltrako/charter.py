@@ -42,6 +42,7 @@ from ltrako.models import (
 from ltrako.reference import responsible_zab, zab_for_regierungsbezirk
 from ltrako.requests import (
     PersonDraft,
+    check_persons,
     default_escorts_required,
     is_known_nationality,
     upsert_person,
@@ -141,9 +142,7 @@ def register_case(session: Session, principal: Principal, draft: CaseDraft) -> R
 
 
 def _check_case(session: Session, draft: CaseDraft, abh_id: str | None) -> list[FieldProblem]:
-    problems = []
-    if not draft.persons:
-        problems.append(FieldProblem("persons", "Mindestens eine Person angeben."))
+    problems = check_persons(draft.persons)  # the same rules as for transport requests: no names
     problems += _destination_problems(draft.destination_country)
     if not 1 <= draft.priority <= 5:
         problems.append(FieldProblem("priority", "Priorität 1 (niedrig) bis 5 (hoch)."))

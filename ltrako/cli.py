@@ -18,7 +18,7 @@ from ltrako.demo import load_demo_day
 from ltrako.errors import InvalidInput, LtrakoError
 from ltrako.models import Abh, Zab
 from ltrako.runtime import Runtime, open_runtime
-from ltrako.security import SYSTEM, Role, TokenError, local_issuer
+from ltrako.security import SYSTEM, Role, TokenError, check_production, local_issuer
 from ltrako.seed import load_reference
 from planner.check import ScenarioError
 from planner.io import FormatError, dump_json, load_json, load_scenario, read_plan, write_plan, write_scenario
@@ -139,6 +139,7 @@ def serve(
 
     import uvicorn
 
+    check_production(Settings())  # before a default SQLite file is created or migrated
     upgrade(_runtime().engine)
     os.environ["LTRAKO_SCHEDULER"] = "1" if scheduler else "0"
     # Imported by name: the web layer sits above ltrako and is loaded only here.
@@ -146,8 +147,41 @@ def serve(
 
 
 @app.command()
+def worker(
+    threads: int = typer.Option(1, min=1, max=8, help="Gleichzeitige Planungsaufträge dieses Prozesses."),
+) -> None:
+    """Run planning jobs off the queue in the database until stopped (Ctrl+C, SIGTERM).
+
+    Any number of workers on any machine may share one PostgreSQL; a job whose worker dies is
+    taken over by another after its lease (LTRAKO_JOB_LEASE_S) has run out.
+    """
+    import signal
+    import threading
+
+    from ltrako import jobs
+
+    rt = _runtime()
+    upgrade(rt.engine)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    workers = [
+        threading.Thread(target=jobs.work, args=(rt, stop), name=f"worker-{i}") for i in range(threads)
+    ]
+    for thread in workers:
+        thread.start()
+    typer.echo(f"Planungs-Worker läuft ({threads} Threads); Ende mit Strg+C.")
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        stop.set()
+    for thread in workers:
+        thread.join()
+
+
+@app.command()
 def token(
-    role: Role = typer.Argument(..., help="Rolle: abh, zab, zfa, zrk, ministry, admin."),
+    role: Role = typer.Argument(..., help="Rolle: abh, zab, zfa, zrk, ministry, dpo, admin."),
     zab: str | None = typer.Option(None, help="ZAB-Kennung (Rolle zab), z. B. ZAB-E."),
     abh: str | None = typer.Option(None, help="ABH-Kennung (Rolle abh), z. B. ABH-05113."),
     subject: str | None = typer.Option(None, help="Kennung der Person (Standard: zufällig)."),
@@ -426,3 +460,7 @@ def _register_aps() -> None:
 
 
 _register_aps()
+
+from ltrako.retention_cli import retention_app  # noqa: E402  (sub-app, registered like zfa and aps)
+
+app.add_typer(retention_app, name="retention")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -46,6 +48,32 @@ class Settings(BaseSettings):
     # States that currently refuse transits (ISO alpha-2, e.g. ["NL"]): their stops are flagged.
     transit_refusing_states: list[str] = Field(default_factory=list)
     scheduler: bool = False  # run the nightly batch in this process (`ltrako serve` turns it on)
+
+    # Deployment: in production, secrets come from the environment only (no key file is
+    # written) and the database must be PostgreSQL.
+    environment: Literal["development", "production"] = "development"
+
+    # Database connections per process (PostgreSQL). The service runs at most `db_pool_size`
+    # requests at once per process, so a request never waits for a connection while holding
+    # the thread another request needs to give one back.
+    db_pool_size: int = Field(default=10, ge=1, le=100)
+    db_max_overflow: int = Field(default=10, ge=0, le=100)  # for workers, the scheduler, day locks
+
+    # Planning jobs (web pages, POST /jobs) run in worker processes off a queue in the database.
+    # `worker_threads` workers run inside each service process (the embedded default); set it
+    # to 0 when separate `ltrako worker` processes do the planning.
+    worker_threads: int = Field(default=1, ge=0, le=8)
+    job_lease_s: float = Field(default=30.0, ge=1.0)  # a worker renews it; a dead one's job is re-run
+    job_max_attempts: int = Field(default=3, ge=1, le=10)
+    job_poll_s: float = Field(default=1.0, gt=0)
+
+    # Login rate limit per client address over all instances (stored in the database).
+    login_rate_limit: int = Field(default=10, ge=1)
+    login_rate_window_s: int = Field(default=300, ge=1)
+
+    # Data protection: personal data of closed cases is pseudonymised this many days after the
+    # service day (statistics keep their figures).
+    retention_days: int = Field(default=365, ge=1)
 
     @property
     def uses_oidc(self) -> bool:

@@ -69,7 +69,7 @@ def reason_label(code: str | None) -> str | None:
         return code
 
 
-def _zab_of(principal: Principal, zab_id: str | None) -> str:
+def zab_of(principal: Principal, zab_id: str | None) -> str:
     """The ZAB the caller acts for: a dispatcher only for their own, admin for any."""
     if principal.role is Role.ZAB:
         if zab_id not in (None, principal.zab_id):
@@ -87,7 +87,13 @@ def _zab_of(principal: Principal, zab_id: str | None) -> str:
 
 
 def plan_day(
-    runtime: Runtime, principal: Principal, *, day: dt.date, zab_id: str | None, time_limit_s: float = 20.0
+    runtime: Runtime,
+    principal: Principal,
+    *,
+    day: dt.date,
+    zab_id: str | None,
+    time_limit_s: float = 20.0,
+    job_id: str | None = None,
 ) -> PlanVersion:
     """Plan the ZAB's day (committed tours locked) and store the proposal as a new version.
 
@@ -96,7 +102,7 @@ def plan_day(
     fit stay (or go back to) eingereicht, with the planner's reason in the version.
     """
     with transaction(runtime.sessions) as session:
-        zab = _zab_of(principal, zab_id)
+        zab = zab_of(principal, zab_id)
         if session.get(Zab, zab) is None:
             raise NotFound("ZAB", zab)
         scenario = export_scenario(
@@ -125,6 +131,7 @@ def plan_day(
             served=plan.stats.served,
             unassigned=plan.stats.unassigned,
             km=plan.stats.km,
+            job_id=job_id,
         )
         session.add(version)
         for request_id in sorted(on_tours - locked):
@@ -287,7 +294,7 @@ def reject_unassigned(session: Session, principal: Principal, *, version_id: int
 def versions_of(
     session: Session, principal: Principal, *, day: dt.date, zab_id: str | None
 ) -> list[PlanVersion]:
-    zab = _zab_of(principal, zab_id)
+    zab = zab_of(principal, zab_id)
     return list(
         session.exec(
             select(PlanVersion)

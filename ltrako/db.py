@@ -34,10 +34,13 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; SQLite gets foreign keys on and may be used from several threads."""
+    """An engine for `url`; SQLite gets foreign keys on and may be used from several threads.
+
+    Pool sizes apply to PostgreSQL (SQLite's pool is per file and thread)."""
     url = normalize_url(url)
+    pool = {key: kwargs.pop(key) for key in ("pool_size", "max_overflow") if key in kwargs}
     if make_url(url).get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        return create_engine(url, pool_pre_ping=True, pool_timeout=10, **pool, **kwargs)
     connect_args = {"check_same_thread": False}
     if make_url(url).database in (None, "", ":memory:"):
         kwargs.setdefault("poolclass", StaticPool)

@@ -7,6 +7,9 @@ makes sure a night's run happens once — its run record carries a unique slot
 ("nightly:<night>:<day>"), and a second instance finds the slot taken and skips. Runs of the
 same day never overlap (advisory lock, see `restplatz.run_pool`). A night missed by less than
 the misfire grace time is caught up once (coalesce).
+
+A second job pseudonymises the cases closed longer than LTRAKO_RETENTION_DAYS ago, every
+night at 03:30 (ltrako.retention; idempotent, and runs of several instances are serialised).
 """
 
 from __future__ import annotations
@@ -20,13 +23,17 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
+from ltrako.db import transaction
 from ltrako.models import RestplatzRun
 from ltrako.restplatz import run_pool
+from ltrako.retention import RETENTION, RetentionReport, pseudonymise_closed
 from ltrako.runtime import Runtime
 from ltrako.security import SYSTEM
 
 log = logging.getLogger(__name__)
 JOB_ID = "restplatz-nightly"
+RETENTION_JOB_ID = "retention-nightly"
+RETENTION_AT = dt.time(3, 30)  # local time, after the Restplatzbörse (02:00 by default)
 JOB_TABLE = "ltrako_scheduler_jobs"
 # Jobs are stored by reference; each process registers the runtime the job should use.
 _runtimes: dict[str, Runtime] = {}
@@ -50,10 +57,22 @@ def nightly_job(key: str = "default") -> list[RestplatzRun]:
     return done
 
 
+def retention_job(key: str = "default") -> RetentionReport:
+    """Pseudonymise the cases closed longer than the retention period ago (counts are logged)."""
+    runtime = _runtimes[key]
+    today = dt.datetime.now(ZoneInfo(runtime.settings.timezone)).date()
+    with transaction(runtime.sessions) as session:
+        report = pseudonymise_closed(
+            session, today=today, retention_days=runtime.settings.retention_days, actor=RETENTION
+        )
+    log.info("retention: %s", report.summary())
+    return report
+
+
 def start_scheduler(
     runtime: Runtime, *, key: str = "default", trigger: BaseTrigger | None = None
 ) -> BackgroundScheduler:
-    """A started background scheduler with the nightly job (replacing a stored one of the same id)."""
+    """A started background scheduler with the nightly jobs (replacing stored ones of the same id)."""
     settings = runtime.settings
     zone = ZoneInfo(settings.timezone)
     register(runtime, key)
@@ -70,6 +89,13 @@ def start_scheduler(
         nightly_job,
         trigger or CronTrigger(hour=settings.restplatz_hour, minute=settings.restplatz_minute, timezone=zone),
         id=JOB_ID,
+        kwargs={"key": key},
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        retention_job,
+        CronTrigger(hour=RETENTION_AT.hour, minute=RETENTION_AT.minute, timezone=zone),
+        id=RETENTION_JOB_ID,
         kwargs={"key": key},
         replace_existing=True,
     )

@@ -117,7 +117,7 @@ def submit_request(
         else default_escorts_required(len(draft.persons))
     )
     problems = [
-        *_check_persons(draft.persons),
+        *check_persons(draft.persons),
         *_check_stops(draft, pickup, dropoff, travel, ZoneInfo(timezone)),
         *_check_capacity(session, draft, escorts),
         *_check_origin(session, draft, pickup, abh_id),
@@ -230,13 +230,14 @@ def _authorize_submission(session: Session, principal: Principal, draft: Request
     return draft.abh_id if draft.origin is RequestOrigin.MUNICIPAL else None
 
 
-def _check_persons(persons: Sequence[PersonDraft]) -> list[FieldProblem]:
+def check_persons(persons: Sequence[PersonDraft]) -> list[FieldProblem]:
+    """Case references (pseudonyms, no names), nationalities; for requests and removal cases."""
     problems = []
     if not persons:
         problems.append(FieldProblem("persons", "Mindestens eine Person angeben.", "missing"))
     seen: set[str] = set()
     for i, person in enumerate(persons):
-        if not CASE_REF.match(person.case_ref):
+        if not CASE_REF.fullmatch(person.case_ref):  # `$` alone lets a trailing newline through
             problems.append(
                 FieldProblem(
                     f"persons.{i}.case_ref",

@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, func, select, update
 
 from ltrako import audit, dayplan, lifecycle
 from ltrako.clearance import ensure_cleared
@@ -65,6 +66,7 @@ from planner.travel import TravelMatrix
 log = logging.getLogger(__name__)
 S = RequestStatus
 Solver = Callable[[pm.Scenario, SolveParams], pm.Plan]
+RUN_ROLES = frozenset({Role.ZAB, Role.ADMIN})
 TIMEOUT_GRACE_S = 30.0  # beyond twice the time limit, a run counts as timed out
 _local_locks: dict[dt.date, threading.Lock] = {}
 _local_guard = threading.Lock()
@@ -95,20 +97,29 @@ def run_pool(
     time_limit_s: float | None = None,
     solver: Solver = solve,
 ) -> RestplatzRun | None:
-    """Re-plan the day's pool. None if a run with the same `slot` exists (the nightly job ran)."""
+    """Re-plan the day's pool. None if the run of `slot` (a night, a job) has finished already.
+
+    A slotted run waits for a run of the same day in progress; a manual one is recorded as
+    skipped instead. A slot whose earlier run failed or was abandoned (its process died: the
+    day lock is free while the record still says running) is run again, so a crashed nightly
+    batch or a killed worker is made good by running once more.
+    """
     limit = time_limit_s if time_limit_s is not None else runtime.settings.restplatz_time_limit_s
-    try:
+    wait_s = limit * 2 + TIMEOUT_GRACE_S if slot else 0.0
+    with _day_lock(runtime, day, wait_s=wait_s) as acquired:
+        if not acquired and slot:
+            log.info("restplatz run for slot %s: the day stayed locked; skipped", slot)
+            return None
         with transaction(runtime.sessions) as session:
+            if slot and not _claim_slot(session, slot):
+                return None
             run = RestplatzRun(day=day, trigger=trigger, slot=slot, started_by=actor.subject)
+            if not acquired:
+                run.status, run.finished_at = RunStatus.SKIPPED, dt.datetime.now(dt.UTC)
+                run.error = "Ein anderer Lauf für diesen Tag läuft noch."
             session.add(run)
-    except IntegrityError:
-        log.info("restplatz run for slot %s already recorded; skipped", slot)
-        return None
-    with _day_lock(runtime, day) as acquired:
         if not acquired:
-            return _finish(
-                runtime, run, RunStatus.SKIPPED, error="Ein anderer Lauf für diesen Tag läuft noch."
-            )
+            return run
         try:
             return _run(runtime, run, day, actor, limit, solver)
         except Exception as exc:  # the run record says why; pool and plans are untouched
@@ -116,6 +127,32 @@ def run_pool(
             return _finish(
                 runtime, run, RunStatus.FAILED, error=f"Planung fehlgeschlagen ({type(exc).__name__})."
             )
+
+
+def ensure_may_run(principal: Principal) -> None:
+    if principal.role not in RUN_ROLES:
+        raise Forbidden("Nur ZAB-Disponenten und Betrieb starten die Restplatzbörse.")
+
+
+def _claim_slot(session: Session, slot: str) -> bool:
+    """Free `slot` for a new run (caller holds the day lock); False if its run has finished.
+
+    The earlier run of the slot keeps its record, without the slot: failed stays failed, and a
+    run that still says running under a free day lock was abandoned by a dead process.
+    """
+    earlier = session.exec(select(RestplatzRun).where(RestplatzRun.slot == slot)).first()
+    if earlier is None:
+        return True
+    if RunStatus(earlier.status) is RunStatus.FINISHED:
+        return False
+    if RunStatus(earlier.status) is RunStatus.RUNNING:
+        earlier.status, earlier.finished_at = RunStatus.FAILED, dt.datetime.now(dt.UTC)
+        earlier.error = "Abgebrochen: der ausführende Prozess wurde beendet; der Lauf wurde wiederholt."
+    earlier.slot = None
+    session.add(earlier)
+    session.flush()  # the unique slot is free before the new run takes it
+    log.info("restplatz slot %s: run %s is repeated", slot, earlier.id)
+    return True
 
 
 def _run(
@@ -184,13 +221,14 @@ def _finish(
 
 
 @contextmanager
-def _day_lock(runtime: Runtime, day: dt.date) -> Iterator[bool]:
-    """One run per day at a time: a PostgreSQL advisory lock across processes; on SQLite
-    (one process by design) a lock per day in this process."""
+def _day_lock(runtime: Runtime, day: dt.date, *, wait_s: float = 0.0) -> Iterator[bool]:
+    """One run per day at a time: a PostgreSQL advisory lock across processes (freed when the
+    holder's connection ends, so a dead process frees it); on SQLite (one process by design) a
+    lock per day in this process. Waits up to `wait_s` for it."""
     if is_sqlite(runtime.engine):
         with _local_guard:
             lock = _local_locks.setdefault(day, threading.Lock())
-        acquired = lock.acquire(blocking=False)
+        acquired = lock.acquire(timeout=wait_s) if wait_s > 0 else lock.acquire(blocking=False)
         try:
             yield acquired
         finally:
@@ -198,8 +236,14 @@ def _day_lock(runtime: Runtime, day: dt.date) -> Iterator[bool]:
                 lock.release()
         return
     key = 0x4C5452 * 100_000 + day.toordinal()  # "LTR" + day: one lock per planning day
+    deadline = time.monotonic() + wait_s
     with runtime.engine.connect() as connection:
-        acquired = bool(connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+        while True:
+            acquired = bool(connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+            connection.commit()
+            if acquired or time.monotonic() >= deadline:
+                break
+            time.sleep(0.5)
         try:
             yield acquired
         finally:
@@ -353,11 +397,6 @@ def take_over(session: Session, principal: Principal, *, offer_id: int, timezone
     except IntegrityError as exc:
         raise Conflict("Transport wurde gleichzeitig anderweitig übernommen.") from exc
     _supersede_others(session, offer)
-    session.exec(
-        update(RestplatzRun)
-        .where(col(RestplatzRun.id) == offer.run_id)
-        .values(taken=col(RestplatzRun.taken) + 1)
-    )
     audit.updated(session, principal, "restplatz_offer", offer_id, f"Transportübernahme tour {saved.id}")
     return offer
 
@@ -395,6 +434,17 @@ def runs(session: Session, *, day: dt.date) -> list[RestplatzRun]:
     return list(
         session.exec(select(RestplatzRun).where(RestplatzRun.day == day).order_by(col(RestplatzRun.id))).all()
     )
+
+
+def taken_counts(session: Session, run_ids: list[int]) -> dict[int, int]:
+    """Offers of each run taken over so far (counted from the offers: concurrent take-overs of
+    one run's offers then share no row to update)."""
+    rows = session.exec(
+        select(RestplatzOffer.run_id, func.count())
+        .where(col(RestplatzOffer.run_id).in_(run_ids), RestplatzOffer.status == OfferStatus.TAKEN)
+        .group_by(col(RestplatzOffer.run_id))
+    ).all()
+    return {run_id: count for run_id, count in rows}
 
 
 def close_request(

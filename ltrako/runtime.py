@@ -30,5 +30,7 @@ class Runtime:
 
 def open_runtime(settings: Settings | None = None) -> Runtime:
     settings = settings or Settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(
+        settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+    )
     return Runtime(settings, engine, session_factory(engine))

@@ -23,10 +23,15 @@ class Role(StrEnum):
     ZRK = "zrk"  # Zentrale Rückkehrkoordination (medical reception)
     MINISTRY = "ministry"  # aggregates only, no personal data
     ADMIN = "admin"  # operations
+    DPO = "dpo"  # Datenschutzbeauftragte/r: the audit trail of a case, never the case data
 
 
 class TokenError(Exception):
     """A bearer token that cannot be accepted (the message is safe to show)."""
+
+
+class ConfigurationError(Exception):
+    """The service must not start with these settings (German message naming the variable)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,13 +136,23 @@ class OidcVerifier:
         return principal_from_claims(claims, self.role_claim)
 
 
+MIN_SECRET_CHARS = 32
+NO_SECRET = (
+    "LTRAKO_JWT_SECRET fehlt: in der Produktion kommt das Geheimnis nur aus der Umgebung "
+    f"(mindestens {MIN_SECRET_CHARS} Zeichen), oder LTRAKO_OIDC_ISSUER für einen OIDC-Anbieter setzen."
+)
+
+
 def local_secret(settings: Settings) -> bytes:
-    """The local issuer's key: LTRAKO_JWT_SECRET, else a key file created once (mode 0600)."""
+    """The local issuer's key: LTRAKO_JWT_SECRET, else (not in production) a key file created
+    once (mode 0600). In production a key file on disk is neither written nor read."""
     secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret is not None else ""
     if secret:
-        if len(secret) < 32:
-            raise TokenError("LTRAKO_JWT_SECRET ist zu kurz (mindestens 32 Zeichen).")
+        if len(secret) < MIN_SECRET_CHARS:
+            raise TokenError(f"LTRAKO_JWT_SECRET ist zu kurz (mindestens {MIN_SECRET_CHARS} Zeichen).")
         return secret.encode()
+    if settings.environment == "production":
+        raise TokenError(NO_SECRET)
     path = Path(settings.local_key_file)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -162,3 +177,32 @@ def build_verifier(settings: Settings) -> TokenVerifier:
             settings.oidc_issuer, settings.oidc_audience, settings.oidc_jwks_url, settings.oidc_role_claim
         )
     return local_issuer(settings)
+
+
+def check_production(settings: Settings) -> None:
+    """Refuse to start a production service whose secrets or database are not from the environment.
+
+    Production needs an external OIDC issuer or LTRAKO_JWT_SECRET (≥ 32 characters), and a
+    PostgreSQL database named by DATABASE_URL (not the default SQLite file). Development is
+    not checked.
+    """
+    if settings.environment != "production":
+        return
+    problems = []
+    if settings.uses_oidc:
+        if not settings.oidc_jwks_url:
+            problems.append("LTRAKO_OIDC_JWKS_URL fehlt.")
+    else:
+        secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret is not None else ""
+        if not secret:
+            problems.append(NO_SECRET)
+        elif len(secret) < MIN_SECRET_CHARS:
+            problems.append(f"LTRAKO_JWT_SECRET ist zu kurz (mindestens {MIN_SECRET_CHARS} Zeichen).")
+    scheme = settings.database_url.split(":", 1)[0].split("+", 1)[0]
+    if scheme not in ("postgres", "postgresql"):
+        problems.append(
+            "DATABASE_URL fehlt oder nennt keine PostgreSQL-Datenbank: in der Produktion "
+            "DATABASE_URL=postgresql://… setzen (die SQLite-Datei ist nur für Entwicklung und Demo)."
+        )
+    if problems:
+        raise ConfigurationError("Start in der Produktion verweigert: " + " ".join(problems))

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
+from api.gates import MINISTRY, STATISTICS, allow
 from api.schemas import ErrorRead, ImportRead, ParliamentaryRowRead, StatisticsRead, ValidationErrorRead
 from ltrako import aps, charts, exports, statistics
 from ltrako.errors import FieldProblem, InvalidInput
@@ -39,7 +40,7 @@ def download(parts: Iterator[bytes], fmt: str, name: str) -> StreamingResponse:
     )
 
 
-@router.get("/statistics", response_model=StatisticsRead, responses=ERRORS)
+@router.get("/statistics", dependencies=[allow(*STATISTICS)], response_model=StatisticsRead, responses=ERRORS)
 def get_statistics(
     session: SessionDep,
     principal: PrincipalDep,
@@ -52,7 +53,12 @@ def get_statistics(
     return StatisticsRead.of(stats)
 
 
-@router.get("/statistics/export", response_class=StreamingResponse, responses=ERRORS)
+@router.get(
+    "/statistics/export",
+    dependencies=[allow(*STATISTICS)],
+    response_class=StreamingResponse,
+    responses=ERRORS,
+)
 def export_statistics(
     session: SessionDep,
     principal: PrincipalDep,
@@ -70,6 +76,7 @@ def export_statistics(
 
 @router.get(
     "/charts/{chart}.{image}",
+    dependencies=[allow(*STATISTICS)],
     response_class=Response,
     responses={**ERRORS, 200: {"content": {"image/png": {}, "image/svg+xml": {}}}},
 )
@@ -88,7 +95,12 @@ def chart(
     return Response(draw(stats, image), media_type=charts.MEDIA_TYPES[image])
 
 
-@router.get("/parliamentary-table", response_model=list[ParliamentaryRowRead], responses=ERRORS)
+@router.get(
+    "/parliamentary-table",
+    dependencies=[allow(*MINISTRY)],
+    response_model=list[ParliamentaryRowRead],
+    responses=ERRORS,
+)
 def parliamentary_table(
     session: SessionDep,
     principal: PrincipalDep,
@@ -104,6 +116,7 @@ def parliamentary_table(
 
 @router.post(
     "/cases/import",
+    dependencies=[allow(*MINISTRY)],
     response_model=ImportRead,
     status_code=201,
     responses=ERRORS,

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
+from api.gates import SUBMITTERS, ZFA, allow
 from api.schemas import (
     CharterCreate,
     CharterRead,
@@ -17,6 +18,7 @@ from api.schemas import (
     ValidationErrorRead,
 )
 from ltrako import charter as service
+from ltrako.security import Role
 
 router = APIRouter(tags=["Sammelcharter"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -27,19 +29,32 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("/removal-cases", response_model=RemovalCaseRead, status_code=201, responses=ERRORS)
+@router.post(
+    "/removal-cases",
+    dependencies=[allow(*SUBMITTERS)],
+    response_model=RemovalCaseRead,
+    status_code=201,
+    responses=ERRORS,
+)
 def register_case(body: RemovalCaseCreate, session: SessionDep, principal: PrincipalDep) -> Any:
     """Record a case waiting for removal (ABH for its own; ZAB for its district)."""
     return service.register_case(session, principal, body.to_draft())
 
 
-@router.patch("/removal-cases/{case_id}", response_model=RemovalCaseRead, responses=ERRORS)
+@router.patch(
+    "/removal-cases/{case_id}",
+    dependencies=[allow(*SUBMITTERS)],
+    response_model=RemovalCaseRead,
+    responses=ERRORS,
+)
 def update_case(case_id: int, body: ReadinessUpdate, session: SessionDep, principal: PrincipalDep) -> Any:
     """Papers arrived, an obstacle was recorded or lifted, the priority changed."""
     return service.update_readiness(session, principal, case_id=case_id, **body.model_dump())
 
 
-@router.post("/charters", response_model=CharterRead, status_code=201, responses=ERRORS)
+@router.post(
+    "/charters", dependencies=[allow(*ZFA)], response_model=CharterRead, status_code=201, responses=ERRORS
+)
 def create_charter(
     body: CharterCreate, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
 ) -> Any:
@@ -57,12 +72,19 @@ def create_charter(
     )
 
 
-@router.get("/charters/{charter_id}", response_model=CharterRead, responses=ERRORS)
+@router.get(
+    "/charters/{charter_id}",
+    dependencies=[allow(*ZFA, Role.ZAB)],
+    response_model=CharterRead,
+    responses=ERRORS,
+)
 def get_charter(charter_id: int, session: SessionDep, principal: PrincipalDep) -> Any:
     return service.get_charter(session, principal, charter_id)
 
 
-@router.post("/charters/{charter_id}/plan", response_model=CharterRead, responses=ERRORS)
+@router.post(
+    "/charters/{charter_id}/plan", dependencies=[allow(*ZFA)], response_model=CharterRead, responses=ERRORS
+)
 def plan_charter(
     charter_id: int,
     principal: PrincipalDep,

@@ -4,12 +4,13 @@ from fastapi import APIRouter
 from sqlalchemy import text
 
 from api.deps import SessionDep
+from api.gates import public
 from api.schemas import HealthRead
 
 router = APIRouter(tags=["Betrieb"])
 
 
-@router.get("/health", response_model=HealthRead)
+@router.get("/health", dependencies=[public()], response_model=HealthRead)
 def health(session: SessionDep) -> HealthRead:
     """Service and database are up (no login needed)."""
     session.exec(text("SELECT 1"))  # type: ignore[call-overload]

@@ -7,6 +7,7 @@ import datetime as dt
 from fastapi import APIRouter, Query
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
+from api.gates import DISPATCH, allow
 from api.schemas import (
     DECISION_ERRORS,
     PlanCreate,
@@ -23,7 +24,13 @@ router = APIRouter(tags=["Tagesplanung"])
 ERRORS = DECISION_ERRORS
 
 
-@router.post("/plans", response_model=PlanVersionRead, status_code=201, responses=ERRORS)
+@router.post(
+    "/plans",
+    dependencies=[allow(*DISPATCH)],
+    response_model=PlanVersionRead,
+    status_code=201,
+    responses=ERRORS,
+)
 def plan_day(body: PlanCreate, principal: PrincipalDep, runtime: RuntimeDep) -> PlanVersionRead:
     """Plan the ZAB's day (erster Durchgang); committed tours stay locked. Stored as a new version."""
     version = dayplan.plan_day(
@@ -32,7 +39,7 @@ def plan_day(body: PlanCreate, principal: PrincipalDep, runtime: RuntimeDep) -> 
     return PlanVersionRead.of(version, runtime.zone)
 
 
-@router.get("/plans", response_model=list[PlanVersionRead], responses=ERRORS)
+@router.get("/plans", dependencies=[allow(*DISPATCH)], response_model=list[PlanVersionRead], responses=ERRORS)
 def list_versions(
     session: SessionDep,
     principal: PrincipalDep,
@@ -46,14 +53,21 @@ def list_versions(
     ]
 
 
-@router.get("/plans/{version_id}", response_model=PlanVersionRead, responses=ERRORS)
+@router.get(
+    "/plans/{version_id}", dependencies=[allow(*DISPATCH)], response_model=PlanVersionRead, responses=ERRORS
+)
 def get_version(
     version_id: int, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
 ) -> PlanVersionRead:
     return PlanVersionRead.of(dayplan.get_version(session, principal, version_id), runtime.zone)
 
 
-@router.post("/plans/{version_id}/tours/{tour_index}/accept", response_model=TourCommitted, responses=ERRORS)
+@router.post(
+    "/plans/{version_id}/tours/{tour_index}/accept",
+    dependencies=[allow(*DISPATCH)],
+    response_model=TourCommitted,
+    responses=ERRORS,
+)
 def accept_tour(
     version_id: int, tour_index: int, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
 ) -> TourCommitted:
@@ -64,7 +78,12 @@ def accept_tour(
     return TourCommitted(tour_id=tour_id)
 
 
-@router.post("/plans/{version_id}/reject-unassigned", response_model=RejectedList, responses=ERRORS)
+@router.post(
+    "/plans/{version_id}/reject-unassigned",
+    dependencies=[allow(*DISPATCH)],
+    response_model=RejectedList,
+    responses=ERRORS,
+)
 def reject_unassigned(
     version_id: int, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
 ) -> RejectedList:
@@ -75,7 +94,12 @@ def reject_unassigned(
     return RejectedList(rejected=rejected)
 
 
-@router.post("/transport-requests/{request_id}/reject", response_model=TransportRequestRead, responses=ERRORS)
+@router.post(
+    "/transport-requests/{request_id}/reject",
+    dependencies=[allow(*DISPATCH)],
+    response_model=TransportRequestRead,
+    responses=ERRORS,
+)
 def reject(
     request_id: str, body: RejectCreate, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
 ) -> TransportRequestRead:

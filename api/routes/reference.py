@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import PrincipalDep, SessionDep
+from api.gates import allow
 from api.schemas import AbhRead, LocationRead, VehicleRead, ZabRead
 from ltrako import reference
 from planner.model import LocationKind
@@ -12,20 +13,20 @@ from planner.model import LocationKind
 router = APIRouter(tags=["Stammdaten"])
 
 
-@router.get("/zabs", response_model=list[ZabRead])
+@router.get("/zabs", dependencies=[allow()], response_model=list[ZabRead])
 def list_zabs(session: SessionDep, _: PrincipalDep) -> list[ZabRead]:
     """The five Zentrale Ausländerbehörden."""
     return [ZabRead.of(z) for z in reference.list_zabs(session)]
 
 
-@router.get("/abhs", response_model=list[AbhRead])
+@router.get("/abhs", dependencies=[allow()], response_model=list[AbhRead])
 def list_abhs(session: SessionDep, _: PrincipalDep, zab: str | None = None) -> list[AbhRead]:
     """The Ausländerbehörden, each with its responsible ZAB; `zab` filters by ZAB."""
     zab_of = {z.regierungsbezirk_id: z.id for z in reference.list_zabs(session)}
     return [AbhRead.of(a, zab_of[a.regierungsbezirk_id]) for a in reference.list_abhs(session, zab_id=zab)]
 
 
-@router.get("/locations", response_model=list[LocationRead])
+@router.get("/locations", dependencies=[allow()], response_model=list[LocationRead])
 def list_locations(
     session: SessionDep, _: PrincipalDep, kind: LocationKind | None = None
 ) -> list[LocationRead]:
@@ -33,7 +34,7 @@ def list_locations(
     return [LocationRead.of(loc) for loc in reference.list_locations(session, kind=kind)]
 
 
-@router.get("/vehicles", response_model=list[VehicleRead])
+@router.get("/vehicles", dependencies=[allow()], response_model=list[VehicleRead])
 def list_vehicles(session: SessionDep, _: PrincipalDep, zab: str | None = None) -> list[VehicleRead]:
     """Active vehicles; `zab` filters by home ZAB."""
     return [VehicleRead.of(v) for v in reference.list_vehicles(session, zab_id=zab)]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
+from api.gates import CASE_READERS, DISPATCH, SUBMITTERS, allow
 from api.schemas import (
     CompleteCreate,
     ErrorRead,
@@ -15,7 +16,7 @@ from api.schemas import (
     TransportRequestRead,
     ValidationErrorRead,
 )
-from ltrako import execution
+from ltrako import execution, idempotency
 from ltrako import requests as service
 from ltrako.models import RequestStatus
 
@@ -31,11 +32,34 @@ def _context(request: Request) -> str:
     return f"{request.method} {request.url.path}"
 
 
-@router.post("", response_model=TransportRequestRead, status_code=201, responses=ERRORS)
+@router.post(
+    "",
+    dependencies=[allow(*SUBMITTERS)],
+    response_model=TransportRequestRead,
+    status_code=201,
+    responses=ERRORS,
+)
 def submit(
-    body: TransportRequestCreate, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
+    body: TransportRequestCreate,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    runtime: RuntimeDep,
+    idempotency_key: str | None = Header(
+        None,
+        alias=idempotency.HEADER,
+        description="Beliebiger eindeutiger Schlüssel (z. B. UUID): dieselbe Anfrage erneut gesendet "
+        "legt keinen zweiten Auftrag an, sondern liefert den ersten.",
+    ),
 ) -> TransportRequestRead:
     """Submit a transport request (ABH: for its own authority; ZAB: for its district)."""
+    if idempotency_key is not None:
+        digest = idempotency.body_hash(body.model_dump_json())
+        earlier = idempotency.reserve(session, principal, idempotency_key, "submit_request", digest)
+        if earlier is not None:
+            response.headers["Idempotent-Replayed"] = "true"
+            record = service.get_request(session, principal=principal, request_id=earlier, context="replay")
+            return TransportRequestRead.of(record, principal, runtime.zone)
     record = service.submit_request(
         session,
         principal=principal,
@@ -43,10 +67,14 @@ def submit(
         timezone=runtime.settings.timezone,
         travel=runtime.travel,
     )
+    if idempotency_key is not None:
+        idempotency.bind(session, principal, idempotency_key, record.request.id)
     return TransportRequestRead.of(record, principal, runtime.zone)
 
 
-@router.get("", response_model=list[TransportRequestRead], responses=ERRORS)
+@router.get(
+    "", dependencies=[allow(*CASE_READERS)], response_model=list[TransportRequestRead], responses=ERRORS
+)
 def list_requests(
     request: Request,
     session: SessionDep,
@@ -71,7 +99,10 @@ def list_requests(
 
 
 @router.get(
-    "/{request_id}", response_model=TransportRequestRead, responses={**ERRORS, 404: {"model": ErrorRead}}
+    "/{request_id}",
+    dependencies=[allow(*CASE_READERS)],
+    response_model=TransportRequestRead,
+    responses={**ERRORS, 404: {"model": ErrorRead}},
 )
 def get_request(
     request_id: str, request: Request, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
@@ -85,6 +116,7 @@ def get_request(
 
 @router.post(
     "/{request_id}/complete",
+    dependencies=[allow(*DISPATCH)],
     response_model=TransportRequestRead,
     responses={**ERRORS, 404: {"model": ErrorRead}, 409: {"model": ErrorRead}},
 )

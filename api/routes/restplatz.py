@@ -7,6 +7,7 @@ import datetime as dt
 from fastapi import APIRouter, Query
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
+from api.gates import DISPATCH, SUBMITTERS, allow
 from api.schemas import (
     DECISION_ERRORS,
     CloseCreate,
@@ -23,27 +24,40 @@ from ltrako.security import Role
 
 router = APIRouter(tags=["Restplatzbörse"])
 ERRORS = DECISION_ERRORS
-RUN_ROLES = frozenset({Role.ZAB, Role.ADMIN})
 
 
-@router.post("/restplatz/runs", response_model=RunRead, status_code=201, responses=ERRORS)
+@router.post(
+    "/restplatz/runs",
+    dependencies=[allow(*DISPATCH)],
+    response_model=RunRead,
+    status_code=201,
+    responses=ERRORS,
+)
 def run(body: RunCreate, principal: PrincipalDep, runtime: RuntimeDep) -> RunRead:
     """Re-plan the day's pool across all ZABs now (the same job the nightly batch runs)."""
-    if principal.role not in RUN_ROLES:
-        raise Forbidden("Nur ZAB-Disponenten und Betrieb starten die Restplatzbörse.")
+    restplatz.ensure_may_run(principal)
     record = restplatz.run_pool(runtime, body.day, actor=principal, time_limit_s=body.time_limit_s)
     assert record is not None  # manual runs have no slot
     return RunRead.of(record)
 
 
-@router.get("/restplatz/runs", response_model=list[RunRead], responses=ERRORS)
+@router.get(
+    "/restplatz/runs",
+    dependencies=[allow(*DISPATCH, Role.MINISTRY)],
+    response_model=list[RunRead],
+    responses=ERRORS,
+)
 def list_runs(session: SessionDep, principal: PrincipalDep, day: dt.date = Query(...)) -> list[RunRead]:
-    if principal.role not in RUN_ROLES | {Role.MINISTRY}:
+    if principal.role not in restplatz.RUN_ROLES | {Role.MINISTRY}:
         raise Forbidden()
-    return [RunRead.of(r) for r in restplatz.runs(session, day=day)]
+    records = restplatz.runs(session, day=day)
+    taken = restplatz.taken_counts(session, [r.id for r in records if r.id is not None])
+    return [RunRead.of(r, taken.get(r.id or 0, 0)) for r in records]
 
 
-@router.get("/restplatz/offers", response_model=list[OfferRead], responses=ERRORS)
+@router.get(
+    "/restplatz/offers", dependencies=[allow(*DISPATCH)], response_model=list[OfferRead], responses=ERRORS
+)
 def list_offers(
     session: SessionDep,
     principal: PrincipalDep,
@@ -54,14 +68,24 @@ def list_offers(
     return [OfferRead.of(o) for o in restplatz.offers(session, principal, day=day, status=status)]
 
 
-@router.post("/restplatz/offers/{offer_id}/take", response_model=OfferRead, responses=ERRORS)
+@router.post(
+    "/restplatz/offers/{offer_id}/take",
+    dependencies=[allow(*DISPATCH)],
+    response_model=OfferRead,
+    responses=ERRORS,
+)
 def take(offer_id: int, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep) -> OfferRead:
     """Transportübernahme: the offer becomes a committed tour of the caller's ZAB; 409 if taken already."""
     offer = restplatz.take_over(session, principal, offer_id=offer_id, timezone=runtime.settings.timezone)
     return OfferRead.of(offer)
 
 
-@router.post("/transport-requests/{request_id}/close", response_model=TransportRequestRead, responses=ERRORS)
+@router.post(
+    "/transport-requests/{request_id}/close",
+    dependencies=[allow(*SUBMITTERS)],
+    response_model=TransportRequestRead,
+    responses=ERRORS,
+)
 def close(
     request_id: str, body: CloseCreate, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
 ) -> TransportRequestRead:

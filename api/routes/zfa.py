@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from sqlmodel import col, select
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
+from api.gates import ZFA, allow
 from api.schemas import (
     DECISION_ERRORS,
     FlightCreate,
@@ -30,6 +31,7 @@ LABELS = workflow.STATUS_LABELS_DE
 
 @router.post(
     "/zfa/flights/{flight_id}/transits",
+    dependencies=[allow(*ZFA)],
     response_model=list[TransitRead],
     status_code=201,
     responses=DECISION_ERRORS,
@@ -45,18 +47,30 @@ def detect(
     return [TransitRead.of(r, LABELS) for r in rows]
 
 
-@router.get("/zfa/transits", response_model=list[TransitRead], responses=DECISION_ERRORS)
+@router.get(
+    "/zfa/transits", dependencies=[allow(*ZFA)], response_model=list[TransitRead], responses=DECISION_ERRORS
+)
 def transit_queue(session: SessionDep, principal: PrincipalDep) -> list[TransitRead]:
     """Open transit requests, the nearest deadline first."""
     return [TransitRead.of(r, LABELS) for r in workflow.queue(session, principal)]
 
 
-@router.post("/zfa/transits/{transit_id}/submit", response_model=TransitRead, responses=DECISION_ERRORS)
+@router.post(
+    "/zfa/transits/{transit_id}/submit",
+    dependencies=[allow(*ZFA)],
+    response_model=TransitRead,
+    responses=DECISION_ERRORS,
+)
 def submit(transit_id: int, session: SessionDep, principal: PrincipalDep) -> TransitRead:
     return TransitRead.of(workflow.submit(session, principal, transit_id=transit_id), LABELS)
 
 
-@router.post("/zfa/transits/{transit_id}/decision", response_model=TransitRead, responses=DECISION_ERRORS)
+@router.post(
+    "/zfa/transits/{transit_id}/decision",
+    dependencies=[allow(*ZFA)],
+    response_model=TransitRead,
+    responses=DECISION_ERRORS,
+)
 def decide(
     transit_id: int, body: TransitDecision, session: SessionDep, principal: PrincipalDep
 ) -> TransitRead:
@@ -66,18 +80,28 @@ def decide(
     return TransitRead.of(row, LABELS)
 
 
-@router.post("/zfa/transits/{transit_id}/withdraw", response_model=TransitRead, responses=DECISION_ERRORS)
+@router.post(
+    "/zfa/transits/{transit_id}/withdraw",
+    dependencies=[allow(*ZFA)],
+    response_model=TransitRead,
+    responses=DECISION_ERRORS,
+)
 def withdraw(transit_id: int, session: SessionDep, principal: PrincipalDep) -> TransitRead:
     return TransitRead.of(workflow.withdraw(session, principal, transit_id=transit_id), LABELS)
 
 
-@router.get("/zfa/transits/{transit_id}/document", responses=DECISION_ERRORS)
+@router.get("/zfa/transits/{transit_id}/document", dependencies=[allow(*ZFA)], responses=DECISION_ERRORS)
 def transit_document(transit_id: int, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
     """The request as structured data for the federal police airport office."""
     return workflow.document(session, principal, transit_id=transit_id)
 
 
-@router.get("/notifications", response_model=list[NotificationRead], responses=DECISION_ERRORS)
+@router.get(
+    "/notifications",
+    dependencies=[allow(Role.ABH)],
+    response_model=list[NotificationRead],
+    responses=DECISION_ERRORS,
+)
 def notifications(session: SessionDep, principal: PrincipalDep) -> list[NotificationRead]:
     """Messages to the caller's ABH (newest first)."""
     if principal.role is not Role.ABH:
@@ -94,7 +118,13 @@ def notifications(session: SessionDep, principal: PrincipalDep) -> list[Notifica
     return [NotificationRead.model_validate(r, from_attributes=True) for r in rows]
 
 
-@router.post("/flights", response_model=FlightRead, status_code=201, responses=DECISION_ERRORS)
+@router.post(
+    "/flights",
+    dependencies=[allow(*ZFA)],
+    response_model=FlightRead,
+    status_code=201,
+    responses=DECISION_ERRORS,
+)
 def book_flight(
     body: FlightCreate, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
 ) -> FlightRead:

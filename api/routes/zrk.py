@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
+from api.gates import CASE_READERS, DISPATCH, ZRK, allow
 from api.schemas import (
     DECISION_ERRORS,
     DublinCreate,
@@ -15,29 +16,45 @@ from api.schemas import (
 )
 from ltrako import transfers
 from ltrako.dublin import Extension
+from ltrako.security import Role
 from zfa import medical
 
 router = APIRouter(tags=["ZRK und Dublin"])
 LABELS = medical.LABELS_DE
 
 
-@router.get("/zrk/cases", response_model=list[MedicalReceptionRead], responses=DECISION_ERRORS)
+@router.get(
+    "/zrk/cases",
+    dependencies=[allow(*ZRK)],
+    response_model=list[MedicalReceptionRead],
+    responses=DECISION_ERRORS,
+)
 def reception_queue(
     session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
 ) -> list[MedicalReceptionRead]:
     """Open medical receptions (new ones are opened for flagged persons first), earliest due first."""
     rows = medical.queue(session, principal, lead_days=runtime.settings.medical_reception_lead_days)
-    return [MedicalReceptionRead.of(r, LABELS, True) for r in rows]
+    return [MedicalReceptionRead.of(r, LABELS, principal.role is Role.ZRK) for r in rows]
 
 
-@router.post("/zrk/cases/{case_id}/request", response_model=MedicalReceptionRead, responses=DECISION_ERRORS)
+@router.post(
+    "/zrk/cases/{case_id}/request",
+    dependencies=[allow(*ZRK)],
+    response_model=MedicalReceptionRead,
+    responses=DECISION_ERRORS,
+)
 def request_reception(case_id: int, session: SessionDep, principal: PrincipalDep) -> MedicalReceptionRead:
     return MedicalReceptionRead.of(
         medical.request_reception(session, principal, case_id=case_id), LABELS, True
     )
 
 
-@router.post("/zrk/cases/{case_id}/decision", response_model=MedicalReceptionRead, responses=DECISION_ERRORS)
+@router.post(
+    "/zrk/cases/{case_id}/decision",
+    dependencies=[allow(*ZRK)],
+    response_model=MedicalReceptionRead,
+    responses=DECISION_ERRORS,
+)
 def decide(
     case_id: int, body: ReceptionDecision, session: SessionDep, principal: PrincipalDep
 ) -> MedicalReceptionRead:
@@ -45,7 +62,12 @@ def decide(
     return MedicalReceptionRead.of(row, LABELS, True)
 
 
-@router.put("/zrk/cases/{case_id}/details", status_code=204, responses=DECISION_ERRORS)
+@router.put(
+    "/zrk/cases/{case_id}/details",
+    dependencies=[allow(Role.ABH, *ZRK)],
+    status_code=204,
+    responses=DECISION_ERRORS,
+)
 def set_details(case_id: int, body: MedicalDetails, session: SessionDep, principal: PrincipalDep) -> None:
     """Record the medical details (ABH of the request or ZRK); only the ZRK reads them."""
     medical.set_details(session, principal, case_id=case_id, details=body.details)
@@ -53,6 +75,7 @@ def set_details(case_id: int, body: MedicalDetails, session: SessionDep, princip
 
 @router.get(
     "/transport-requests/{request_id}/medical-reception",
+    dependencies=[allow(*CASE_READERS)],
     response_model=list[MedicalReceptionRead],
     responses=DECISION_ERRORS,
 )
@@ -64,7 +87,13 @@ def request_cases(
     return [MedicalReceptionRead.of(r, LABELS, details) for r in rows]
 
 
-@router.post("/dublin-transfers", response_model=DublinRead, status_code=201, responses=DECISION_ERRORS)
+@router.post(
+    "/dublin-transfers",
+    dependencies=[allow(*DISPATCH)],
+    response_model=DublinRead,
+    status_code=201,
+    responses=DECISION_ERRORS,
+)
 def register_transfer(body: DublinCreate, session: SessionDep, principal: PrincipalDep) -> DublinRead:
     """Record (or update after a court decision) a Dublin transfer; the facility's ZAB becomes responsible."""
     view = transfers.register(
@@ -80,7 +109,12 @@ def register_transfer(body: DublinCreate, session: SessionDep, principal: Princi
     return DublinRead.of(view)
 
 
-@router.get("/dublin-transfers", response_model=list[DublinRead], responses=DECISION_ERRORS)
+@router.get(
+    "/dublin-transfers",
+    dependencies=[allow(*DISPATCH, Role.ZFA)],
+    response_model=list[DublinRead],
+    responses=DECISION_ERRORS,
+)
 def list_transfers(
     session: SessionDep, principal: PrincipalDep, zab_id: str | None = None
 ) -> list[DublinRead]:

@@ -5,18 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.web.jobs import Jobs
-from api.web.pages import router
-from api.web.session import LoginRequired
+from api.web import pages
+from api.web.session import LoginRequired, PageRefused
 
 
 def install(app: FastAPI) -> None:
-    app.state.web_jobs = Jobs()
-    app.include_router(router)
+    app.include_router(pages.router)
     app.mount("/web/static", StaticFiles(directory=Path(__file__).parent / "static"), name="web-static")
+
+    @app.exception_handler(PageRefused)
+    async def refused(request: Request, exc: PageRefused) -> HTMLResponse:
+        return pages.refused_page(request, exc.user, str(exc))
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> RedirectResponse:

@@ -20,16 +20,16 @@ from fastapi.templating import Jinja2Templates
 from sqlmodel import Session, col, select
 
 from api.deps import RuntimeDep
+from api.gates import DISPATCH, STATISTICS, ZFA, ZRK, public
 from api.routes.aps import download
 from api.web.gantt import bars, gantt_svg, map_svg
-from api.web.jobs import Jobs
-from api.web.session import COOKIE, UserDep
-from ltrako import charts, dayplan, exports, restplatz, statistics
+from api.web.session import COOKIE, UserDep, page_allow
+from ltrako import access, audit_export, charts, dayplan, exports, jobs, restplatz, statistics
 from ltrako.dayplan import REASON_LABELS_DE, RejectReason
 from ltrako.db import transaction
-from ltrako.errors import InvalidInput, LtrakoError
+from ltrako.errors import Forbidden, InvalidInput, LtrakoError
 from ltrako.lifecycle import LABELS_DE
-from ltrako.models import Abh, Location, RequestStatus, Zab
+from ltrako.models import Abh, Job, Location, RequestStatus, Zab
 from ltrako.requests import PersonDraft, RequestDraft, StopDraft, list_requests, submit_request
 from ltrako.runtime import Runtime
 from ltrako.security import Principal, Role, TokenError, local_issuer
@@ -45,13 +45,9 @@ HOME = {
     Role.ZRK: "/web/zrk",
     Role.MINISTRY: "/web/statistik",
     Role.ADMIN: "/web/statistik",
+    Role.DPO: "/web/datenschutz",
 }
 PLAN_SECONDS = 10.0
-
-
-def _jobs(request: Request) -> Jobs:
-    jobs: Jobs = request.app.state.web_jobs
-    return jobs
 
 
 def _page(request: Request, name: str, user: Principal | None, **context: Any) -> HTMLResponse:
@@ -76,6 +72,7 @@ def _nav(user: Principal | None) -> list[tuple[str, str]]:
         Role.ZRK: [("/web/zrk", "Medizinische Inempfangnahmen")],
         Role.MINISTRY: [("/web/statistik", "Statistik")],
         Role.ADMIN: [("/web/statistik", "Statistik"), ("/web/zab/restplatz", "Restplatzbörse")],
+        Role.DPO: [("/web/datenschutz", "Protokoll je Vorgang")],
     }
     return items[user.role]
 
@@ -97,13 +94,13 @@ def _day(text: str | None) -> dt.date:
 # ---------------------------------------------------------------------------- login
 
 
-@router.get("/login", response_class=HTMLResponse)
+@router.get("/login", dependencies=[public()], response_class=HTMLResponse)
 def login_form(request: Request) -> HTMLResponse:
     zabs, abhs = _directory(request.app.state.runtime)
     return _page(request, "login.html", None, zabs=zabs, abhs=abhs, roles=[r.value for r in Role])
 
 
-@router.post("/login")
+@router.post("/login", dependencies=[public()])
 def login(
     request: Request,
     role: str = Form(...),
@@ -111,9 +108,35 @@ def login(
     zab: str = Form(""),
     abh: str = Form(""),
 ) -> Response:
+    from ltrako import ratelimit  # imported here: this function alone is the login's
+
     runtime: Runtime = request.app.state.runtime
+    settings = runtime.settings
     try:
-        issuer = local_issuer(runtime.settings)
+        issuer = local_issuer(settings)
+    except TokenError as exc:
+        return _back("/web/login", str(exc.args[0]), "error")
+    # Counted in the database (all instances), per keyed hash of the address, before anything else.
+    client = ratelimit.client_hash(request.client.host if request.client else "-", issuer.secret)
+    with transaction(runtime.sessions) as session:
+        verdict = ratelimit.register_attempt(
+            session,
+            client=client,
+            now=dt.datetime.now(dt.UTC),
+            limit=settings.login_rate_limit,
+            window_s=settings.login_rate_window_s,
+        )
+    if not verdict.allowed:
+        zabs, abhs = _directory(runtime)
+        context: dict[str, Any] = {"user": None, "nav": [], "msg": verdict.message, "kind": "error"}
+        return templates.TemplateResponse(
+            request,
+            "login.html",
+            {**context, "zabs": zabs, "abhs": abhs, "roles": [r.value for r in Role]},
+            status_code=429,
+            headers={"Retry-After": str(verdict.retry_after_s)},
+        )
+    try:
         token = issuer.issue(
             Role(role),
             subject=(name.strip() or None),
@@ -128,14 +151,14 @@ def login(
     return response
 
 
-@router.post("/logout")
+@router.post("/logout", dependencies=[public()])
 def logout() -> Response:
     response = RedirectResponse("/web/login", status_code=303)
     response.delete_cookie(COOKIE)
     return response
 
 
-@router.get("")
+@router.get("", dependencies=[page_allow()])
 def home(user: UserDep) -> Response:
     return RedirectResponse(HOME[user.role], status_code=303)
 
@@ -150,36 +173,38 @@ def _directory(runtime: Runtime) -> tuple[list[Zab], list[Abh]]:
 # ---------------------------------------------------------------------------- jobs
 
 
-@router.get("/jobs/{job_id}")
-def job_state(job_id: str, request: Request, user: UserDep) -> JSONResponse:
-    job = _jobs(request).get(job_id, user.subject)
-    if job is None:
+@router.get("/jobs/{job_id}", dependencies=[page_allow(*DISPATCH)])
+def job_state(job_id: str, user: UserDep, runtime: RuntimeDep) -> JSONResponse:
+    try:
+        with transaction(runtime.sessions) as session:
+            job = jobs.get_job(session, user, job_id)
+    except LtrakoError:
         return JSONResponse({"status": "unknown"}, status_code=404)
     return JSONResponse(
         {
-            "status": job.status,
-            "progress": round(job.progress(), 2),
+            "status": str(job.status),
+            "progress": round(jobs.progress(job), 2),
             "label": job.label,
-            "message": job.message,
+            "message": job.message or "",
             "target": job.target,
         }
     )
 
 
-def _follow(
-    request: Request, user: Principal, label: str, solves: float, target: str, work: Callable[[], str]
-) -> RedirectResponse:
-    """Start `work` as a job (about `solves` planner runs long) and show `target` following it."""
-    job = _jobs(request).start(
-        owner=user.subject, label=label, expected_s=PLAN_SECONDS * solves, target=target, work=work
-    )
-    return RedirectResponse(f"{target}&job={job.id}", status_code=303)
+def _follow(runtime: Runtime, back: str, start: Callable[[Session], Job]) -> RedirectResponse:
+    """Queue a job for the planning workers and show `back` following it."""
+    try:
+        with transaction(runtime.sessions) as session:
+            job = start(session)
+    except LtrakoError as exc:
+        return _back(back.split("?")[0], exc.message, "error")
+    return RedirectResponse(f"{job.target}&job={job.id}", status_code=303)
 
 
 # ---------------------------------------------------------------------------- ZAB
 
 
-@router.get("/zab/tag", response_class=HTMLResponse)
+@router.get("/zab/tag", dependencies=[page_allow(*DISPATCH)], response_class=HTMLResponse)
 def zab_day(
     request: Request, user: UserDep, runtime: RuntimeDep, day: str | None = None, zab: str | None = None
 ) -> HTMLResponse:
@@ -243,23 +268,20 @@ def zab_day(
     )
 
 
-@router.post("/zab/plan")
-def start_plan(request: Request, user: UserDep, runtime: RuntimeDep, day: str = Form(...)) -> Response:
+@router.post("/zab/plan", dependencies=[page_allow(*DISPATCH)])
+def start_plan(user: UserDep, runtime: RuntimeDep, day: str = Form(...)) -> Response:
     when = _day(day)
-    zab_id = user.zab_id
-
-    def work() -> str:
-        version = dayplan.plan_day(runtime, user, day=when, zab_id=zab_id, time_limit_s=PLAN_SECONDS)
-        return (
-            f"Planversion {version.number}: {version.served} Aufträge eingeplant, {version.unassigned} offen."
-        )
-
+    target = f"/web/zab/tag?day={when}"
     return _follow(
-        request, user, f"Tagesplan {when:%d.%m.%Y} wird berechnet", 1.5, f"/web/zab/tag?day={when}", work
+        runtime,
+        target,
+        lambda session: jobs.plan_day_job(
+            session, user, day=when, zab_id=user.zab_id, time_limit_s=PLAN_SECONDS, target=target
+        ),
     )
 
 
-@router.post("/zab/versions/{version_id}/tours/{tour_index}/accept")
+@router.post("/zab/versions/{version_id}/tours/{tour_index}/accept", dependencies=[page_allow(*DISPATCH)])
 def accept(
     version_id: int, tour_index: int, user: UserDep, runtime: RuntimeDep, day: str = Form(...)
 ) -> Response:
@@ -277,7 +299,7 @@ def accept(
     return _back("/web/zab/tag", f"Tour {tour_index + 1} ist festgelegt (Tour-Nr. {tour_id}).", day=day)
 
 
-@router.post("/zab/requests/{request_id}/reject")
+@router.post("/zab/requests/{request_id}/reject", dependencies=[page_allow(*DISPATCH)])
 def reject(
     request_id: str, user: UserDep, runtime: RuntimeDep, day: str = Form(...), reason: str = Form(...)
 ) -> Response:
@@ -292,7 +314,7 @@ def reject(
     return _back("/web/zab/tag", f"Auftrag {request_id} abgelehnt: er geht in die Restplatzbörse.", day=day)
 
 
-@router.get("/zab/restplatz", response_class=HTMLResponse)
+@router.get("/zab/restplatz", dependencies=[page_allow(*DISPATCH)], response_class=HTMLResponse)
 def restplatz_page(
     request: Request, user: UserDep, runtime: RuntimeDep, day: str | None = None
 ) -> HTMLResponse:
@@ -305,7 +327,7 @@ def restplatz_page(
     )
 
 
-@router.post("/zab/restplatz/{offer_id}/take")
+@router.post("/zab/restplatz/{offer_id}/take", dependencies=[page_allow(*DISPATCH)])
 def take(offer_id: int, user: UserDep, runtime: RuntimeDep, day: str = Form(...)) -> Response:
     try:
         with transaction(runtime.sessions) as session:
@@ -315,20 +337,41 @@ def take(offer_id: int, user: UserDep, runtime: RuntimeDep, day: str = Form(...)
     return _back("/web/zab/restplatz", f"Angebot {offer_id} übernommen: die Tour ist festgelegt.", day=day)
 
 
-@router.post("/zab/restplatz/run")
-def run_pool(request: Request, user: UserDep, runtime: RuntimeDep, day: str = Form(...)) -> Response:
+@router.post("/zab/restplatz/run", dependencies=[page_allow(*DISPATCH)])
+def run_pool(user: UserDep, runtime: RuntimeDep, day: str = Form(...)) -> Response:
     when = _day(day)
-    if user.role not in (Role.ZAB, Role.ADMIN):
-        return _back("/web/zab/restplatz", "Keine Berechtigung.", "error", day=str(when))
-
-    def work() -> str:
-        run = restplatz.run_pool(runtime, when, actor=user, trigger="web", time_limit_s=PLAN_SECONDS)
-        if run is None:
-            return "Dieser Lauf wurde bereits ausgeführt."
-        return f"Lauf {run.id}: {run.offers_made} neue Angebote, {run.still_open} ohne Angebot."
-
+    target = f"/web/zab/restplatz?day={when}"
     return _follow(
-        request, user, f"Restplatzbörse {when:%d.%m.%Y} läuft", 2, f"/web/zab/restplatz?day={when}", work
+        runtime,
+        target,
+        lambda session: jobs.restplatz_job(session, user, day=when, time_limit_s=PLAN_SECONDS, target=target),
+    )
+
+
+# ---------------------------------------------------------------------------- Datenschutz
+
+
+@router.get(
+    "/datenschutz", dependencies=[page_allow(*access.AUDIT_EXPORT_ROLES)], response_class=HTMLResponse
+)
+def privacy_page(request: Request, user: UserDep) -> HTMLResponse:
+    return _page(request, "datenschutz.html", user, request_id=request.query_params.get("request_id"))
+
+
+@router.get("/datenschutz/export", dependencies=[page_allow(*access.AUDIT_EXPORT_ROLES)])
+def privacy_export(request: Request, user: UserDep, runtime: RuntimeDep, request_id: str = "") -> Response:
+    try:
+        with transaction(runtime.sessions) as session:
+            entries = audit_export.case_audit_trail(session, user, request_id=request_id, fmt="csv")
+    except Forbidden as exc:
+        return _refused(request, user, exc)
+    except LtrakoError as exc:
+        return _back("/web/datenschutz", exc.message, "error", request_id=request_id)
+    name = "".join(c if c.isalnum() or c in "-_" else "_" for c in request_id)
+    return Response(
+        audit_export.trail_csv(entries),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="protokoll-{name}.csv"'},
     )
 
 
@@ -348,7 +391,7 @@ ABH_FIELDS = (
 )
 
 
-@router.get("/abh", response_class=HTMLResponse)
+@router.get("/abh", dependencies=[page_allow(Role.ABH)], response_class=HTMLResponse)
 def abh_page(request: Request, user: UserDep, runtime: RuntimeDep) -> HTMLResponse:
     return _abh(request, user, runtime, values={}, errors={})
 
@@ -381,7 +424,7 @@ def _abh(
     return response
 
 
-@router.post("/abh/auftraege")
+@router.post("/abh/auftraege", dependencies=[page_allow(Role.ABH)])
 async def abh_submit(request: Request, user: UserDep, runtime: RuntimeDep) -> Response:
     form = await request.form()
     values = {k: str(form.get(k, "")).strip() for k in ABH_FIELDS}
@@ -454,7 +497,7 @@ def _form_field(api_field: str) -> str:
 # ---------------------------------------------------------------------------- ZFA, ZRK
 
 
-@router.get("/zfa", response_class=HTMLResponse)
+@router.get("/zfa", dependencies=[page_allow(*ZFA)], response_class=HTMLResponse)
 def zfa_page(request: Request, user: UserDep, runtime: RuntimeDep) -> HTMLResponse:
     from zfa import workflow
 
@@ -466,7 +509,7 @@ def zfa_page(request: Request, user: UserDep, runtime: RuntimeDep) -> HTMLRespon
     return _page(request, "zfa.html", user, rows=rows, labels=workflow.STATUS_LABELS_DE, zone=runtime.zone)
 
 
-@router.post("/zfa/transits/{transit_id}/{action}")
+@router.post("/zfa/transits/{transit_id}/{action}", dependencies=[page_allow(*ZFA)])
 def zfa_action(transit_id: int, action: str, user: UserDep, runtime: RuntimeDep) -> Response:
     from zfa import workflow
 
@@ -483,7 +526,7 @@ def zfa_action(transit_id: int, action: str, user: UserDep, runtime: RuntimeDep)
     return _back("/web/zfa", f"Durchbeförderung {transit_id}: gespeichert.")
 
 
-@router.get("/zfa/transits/{transit_id}/document")
+@router.get("/zfa/transits/{transit_id}/document", dependencies=[page_allow(*ZFA)])
 def zfa_document(transit_id: int, user: UserDep, runtime: RuntimeDep) -> Response:
     """The request for the federal police airport office as a JSON download."""
     import json
@@ -502,7 +545,7 @@ def zfa_document(transit_id: int, user: UserDep, runtime: RuntimeDep) -> Respons
     )
 
 
-@router.get("/zrk", response_class=HTMLResponse)
+@router.get("/zrk", dependencies=[page_allow(*ZRK)], response_class=HTMLResponse)
 def zrk_page(request: Request, user: UserDep, runtime: RuntimeDep) -> HTMLResponse:
     from zfa import medical
 
@@ -514,16 +557,20 @@ def zrk_page(request: Request, user: UserDep, runtime: RuntimeDep) -> HTMLRespon
     return _page(request, "zrk.html", user, rows=rows, labels=medical.LABELS_DE, zone=runtime.zone)
 
 
-def _refused(request: Request, user: Principal, exc: LtrakoError) -> HTMLResponse:
-    response = _page(request, "refused.html", user, reason=exc.message)
+def refused_page(request: Request, user: Principal, reason: str) -> HTMLResponse:
+    response = _page(request, "refused.html", user, reason=reason)
     response.status_code = 403
     return response
+
+
+def _refused(request: Request, user: Principal, exc: LtrakoError) -> HTMLResponse:
+    return refused_page(request, user, exc.message)
 
 
 # ---------------------------------------------------------------------------- Statistik
 
 
-@router.get("/statistik", response_class=HTMLResponse)
+@router.get("/statistik", dependencies=[page_allow(*STATISTICS)], response_class=HTMLResponse)
 def statistik(
     request: Request, user: UserDep, runtime: RuntimeDep, period: str | None = None, breakdown: str = "zab"
 ) -> HTMLResponse:
@@ -560,7 +607,7 @@ def statistik(
     )
 
 
-@router.get("/statistik/export")
+@router.get("/statistik/export", dependencies=[page_allow(*STATISTICS)])
 def statistik_export(
     user: UserDep, runtime: RuntimeDep, period: str, breakdown: str = "zab", format: str = "xlsx"
 ) -> Response:

@@ -8,11 +8,12 @@ forms with it.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from ltrako.security import Principal, TokenError, TokenVerifier
+from api.gates import ALL_ROLES, GATE_ATTRIBUTE
+from ltrako.security import Principal, Role, TokenError, TokenVerifier
 
 COOKIE = "ltrako_session"
 
@@ -33,3 +34,24 @@ def current_user(request: Request) -> Principal:
 
 
 UserDep = Annotated[Principal, Depends(current_user)]
+
+
+class PageRefused(Exception):
+    """A signed-in user whose role may not use the page: a German refusal page, 403."""
+
+    def __init__(self, user: Principal) -> None:
+        super().__init__("Diese Seite ist für Ihre Rolle nicht freigegeben.")
+        self.user = user
+
+
+def page_allow(*roles: Role) -> Any:
+    """The page's role rule (as `api.gates.allow` for the API; no roles: anyone signed in)."""
+    allowed = frozenset(roles) or ALL_ROLES
+
+    def gate(user: UserDep) -> Principal:
+        if user.role not in allowed:
+            raise PageRefused(user)
+        return user
+
+    setattr(gate, GATE_ATTRIBUTE, allowed)
+    return Depends(gate)

@@ -21,6 +21,7 @@ from ltrako.models.clearance import (
 )
 from ltrako.models.fleet import Escort, EscortShift, Gender, Vehicle, VehicleAvailability
 from ltrako.models.flights import Flight, FlightKind, FlightLeg
+from ltrako.models.operations import IdempotencyKey, Job, JobStatus, LoginAttempt
 from ltrako.models.planning import (
     OfferStatus,
     PlanVersion,
@@ -57,7 +58,11 @@ __all__ = [
     "FlightKind",
     "FlightLeg",
     "Gender",
+    "IdempotencyKey",
+    "Job",
+    "JobStatus",
     "Location",
+    "LoginAttempt",
     "MedicalReception",
     "Notification",
     "OfferStatus",

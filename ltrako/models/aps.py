@@ -28,6 +28,7 @@ class ApsCase(SQLModel, table=True):
     returned_on: dt.date | None = None
     imported_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     imported_by: str = Field(max_length=80)
+    pseudonymised_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)  # retention
 
 
 class CaseStatus(StrEnum):

@@ -32,6 +32,9 @@ class PlanVersion(SQLModel, table=True):
     served: int = Field(ge=0)
     unassigned: int = Field(ge=0)
     km: float = 0.0
+    # The job that made it: a job re-run after its worker died finds its version instead of
+    # planning the day twice.
+    job_id: str | None = Field(default=None, max_length=32, unique=True)
 
 
 class RunStatus(StrEnum):
@@ -57,7 +60,7 @@ class RestplatzRun(SQLModel, table=True):
     pool_size: int = 0
     offers_made: int = 0  # new offers of this run (identical open offers are kept, not counted)
     offers_open: int = 0  # open offers of the day after the run
-    taken: int = 0  # offers of this run taken over so far
+    taken: int = 0  # unused since 0006: counted from the offers (restplatz.taken_counts)
     still_open: int = 0  # pool requests without any offer after the run
     error: str | None = Field(default=None, max_length=400)
 

@@ -57,6 +57,8 @@ class Person(SQLModel, table=True):
     wheelchair: bool = False
     requires_medical_reception: bool = False
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Set when retention replaced the case reference and cleared the flags (ltrako.retention).
+    pseudonymised_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class TransportRequest(SQLModel, table=True):
@@ -94,6 +96,8 @@ class TransportRequest(SQLModel, table=True):
     pool_reason: str | None = Field(default=None, max_length=40)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_by: str = Field(max_length=80)
+    # Set when retention cleared the free texts and health details of this closed request.
+    pseudonymised_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class TransportRequestPerson(SQLModel, table=True):

@@ -15,7 +15,7 @@
     const job = await answer.json();
     label.textContent = job.label + " …";
     bar.value = job.progress;
-    if (job.status === "running") { window.setTimeout(poll, 700); return; }
+    if (job.status === "running" || job.status === "queued") { window.setTimeout(poll, 700); return; }
     const kind = job.status === "done" ? "ok" : "error";
     const target = new URL(job.target, window.location.origin);
     target.searchParams.set("msg", job.message);

@@ -1,0 +1,85 @@
+"""Role rules of the routes: each route declares who may call it, checked before its input.
+
+`allow(...)` is the one place a route's roles are written down; the services check the finer
+rules (own ABH, own ZAB) again. A caller with another role gets 403 without the body even
+being read. The authorisation matrix test reads these rules from the route table, so a route
+without a rule fails the build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+from fastapi import Depends, Request
+from fastapi.params import Depends as DependsParam
+from sqlmodel import Session
+
+from api.deps import PrincipalDep, SessionDep
+from ltrako import audit
+from ltrako.errors import Forbidden
+from ltrako.models import AuditAction, AuditOutcome
+from ltrako.security import Principal, Role
+
+ALL_ROLES = frozenset(Role)
+GATE_ATTRIBUTE = "ltrako_allowed_roles"
+
+
+def allow(*roles: Role) -> Any:
+    """The route's dependency admitting the given roles (no roles: any signed-in role)."""
+    allowed = frozenset(roles) or ALL_ROLES
+
+    def gate(principal: PrincipalDep, session: SessionDep, request: Request) -> Principal:
+        if principal.role not in allowed:
+            _refuse(session, principal, request)
+        return principal
+
+    setattr(gate, GATE_ATTRIBUTE, allowed)
+    return Depends(gate)
+
+
+def _refuse(session: Session, principal: Principal, request: Request) -> NoReturn:
+    """Record the refused call (it survives the rollback): ids and the route only."""
+    route = request.scope.get("route")
+    template = getattr(route, "path_format", request.url.path)
+    ids = [str(v) for v in request.path_params.values()]
+    audit.record(
+        session,
+        principal,
+        action=AuditAction.READ if request.method == "GET" else AuditAction.UPDATE,
+        entity="endpoint",
+        entity_id=(ids[0] if ids else "-")[:40],
+        outcome=AuditOutcome.DENIED,
+        context=f"{request.method} {template}"[:200],
+    )
+    raise Forbidden("Ihre Rolle ist für diese Funktion nicht freigegeben.")
+
+
+def public() -> Any:
+    """Marks a route that needs no sign-in (health checks)."""
+
+    def gate() -> None:
+        return None
+
+    setattr(gate, GATE_ATTRIBUTE, None)
+    return Depends(gate)
+
+
+def rule_of(dependencies: list[DependsParam]) -> frozenset[Role] | str | None:
+    """The roles a route's gate admits, None for public, "missing" without a gate."""
+    for dependency in dependencies:
+        call: Callable[..., Any] | None = dependency.dependency
+        if call is not None and hasattr(call, GATE_ATTRIBUTE):
+            rule: frozenset[Role] | None = getattr(call, GATE_ATTRIBUTE)
+            return rule
+    return "missing"
+
+
+# Who does what (the services keep the finer rules).
+SUBMITTERS = (Role.ABH, Role.ZAB, Role.ADMIN)
+CASE_READERS = (Role.ABH, Role.ZAB, Role.ZFA, Role.ZRK, Role.ADMIN)
+DISPATCH = (Role.ZAB, Role.ADMIN)
+ZFA = (Role.ZFA, Role.ADMIN)
+ZRK = (Role.ZRK, Role.ADMIN)
+STATISTICS = (Role.MINISTRY, Role.ZAB, Role.ADMIN)
+MINISTRY = (Role.MINISTRY, Role.ADMIN)

@@ -1,0 +1,51 @@
+"""Data protection: the audit trail of a case for the data protection officer (dpo) and admin."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from api.deps import PrincipalDep, SessionDep
+from api.gates import allow
+from api.schemas import ErrorRead, ValidationErrorRead
+from ltrako import audit_export
+from ltrako.audit_export import TrailEntry
+from ltrako.security import Role
+
+router = APIRouter(prefix="/privacy", tags=["Datenschutz"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorRead},
+    403: {"model": ErrorRead},
+    404: {"model": ErrorRead},
+    422: {"model": ValidationErrorRead},
+}
+
+
+@router.get(
+    "/cases/{request_id}/audit",
+    dependencies=[allow(Role.DPO, Role.ADMIN)],
+    response_model=list[TrailEntry],
+    responses={**ERRORS, 200: {"content": {"text/csv": {}}}},
+)
+def case_audit(
+    request_id: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    format: Literal["json", "csv"] = Query("json", description="json oder csv."),
+) -> Any:
+    """Every audit event concerning the transport request, oldest first (the export is audited)."""
+    entries = audit_export.case_audit_trail(session, principal, request_id=request_id, fmt=format)
+    if format == "csv":
+        return Response(
+            audit_export.trail_csv(entries),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="protokoll-{_safe(request_id)}.csv"'},
+        )
+    return entries  # ids, roles and actions only
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)

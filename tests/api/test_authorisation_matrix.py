@@ -1,0 +1,181 @@
+"""Every endpoint × every role, generated from the route table.
+
+`EXPECTED` is the authorisation matrix as the project means it: who may call what. The first
+test fails when a route has no rule (a new endpoint without `allow(...)`), when a rule differs
+from the matrix, or when the matrix names a route that no longer exists. The second one calls
+every endpoint with every role and with no token: unlisted roles get 403 before their input
+is read, listed ones get past the gate (their input or the object may still be refused), and
+nobody gets in without a token except where the route is public.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.gates import rule_of
+from api.main import route_table
+from api.web.session import COOKIE
+from ltrako.security import Role
+
+A, Z, F, K, M, D, ADM = Role.ABH, Role.ZAB, Role.ZFA, Role.ZRK, Role.MINISTRY, Role.DPO, Role.ADMIN
+EVERYONE = frozenset(Role)
+PUBLIC = None
+
+EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
+    ("GET", "/api/v1/health"): PUBLIC,
+    ("GET", "/api/v1/zabs"): EVERYONE,
+    ("GET", "/api/v1/abhs"): EVERYONE,
+    ("GET", "/api/v1/locations"): EVERYONE,
+    ("GET", "/api/v1/vehicles"): EVERYONE,
+    ("POST", "/api/v1/transport-requests"): frozenset({A, Z, ADM}),
+    ("GET", "/api/v1/transport-requests"): frozenset({A, Z, F, K, ADM}),
+    ("GET", "/api/v1/transport-requests/{request_id}"): frozenset({A, Z, F, K, ADM}),
+    ("POST", "/api/v1/transport-requests/{request_id}/complete"): frozenset({Z, ADM}),
+    ("POST", "/api/v1/transport-requests/{request_id}/reject"): frozenset({Z, ADM}),
+    ("POST", "/api/v1/transport-requests/{request_id}/close"): frozenset({A, Z, ADM}),
+    ("GET", "/api/v1/transport-requests/{request_id}/medical-reception"): frozenset({A, Z, F, K, ADM}),
+    ("POST", "/api/v1/plans"): frozenset({Z, ADM}),
+    ("GET", "/api/v1/plans"): frozenset({Z, ADM}),
+    ("GET", "/api/v1/plans/{version_id}"): frozenset({Z, ADM}),
+    ("POST", "/api/v1/plans/{version_id}/tours/{tour_index}/accept"): frozenset({Z, ADM}),
+    ("POST", "/api/v1/plans/{version_id}/reject-unassigned"): frozenset({Z, ADM}),
+    ("POST", "/api/v1/jobs"): frozenset({Z, ADM}),
+    ("GET", "/api/v1/jobs/{job_id}"): frozenset({Z, ADM}),
+    ("POST", "/api/v1/restplatz/runs"): frozenset({Z, ADM}),
+    ("GET", "/api/v1/restplatz/runs"): frozenset({Z, M, ADM}),
+    ("GET", "/api/v1/restplatz/offers"): frozenset({Z, ADM}),
+    ("POST", "/api/v1/restplatz/offers/{offer_id}/take"): frozenset({Z, ADM}),
+    ("POST", "/api/v1/flights"): frozenset({F, ADM}),
+    ("POST", "/api/v1/zfa/flights/{flight_id}/transits"): frozenset({F, ADM}),
+    ("GET", "/api/v1/zfa/transits"): frozenset({F, ADM}),
+    ("POST", "/api/v1/zfa/transits/{transit_id}/submit"): frozenset({F, ADM}),
+    ("POST", "/api/v1/zfa/transits/{transit_id}/decision"): frozenset({F, ADM}),
+    ("POST", "/api/v1/zfa/transits/{transit_id}/withdraw"): frozenset({F, ADM}),
+    ("GET", "/api/v1/zfa/transits/{transit_id}/document"): frozenset({F, ADM}),
+    ("GET", "/api/v1/notifications"): frozenset({A}),
+    ("GET", "/api/v1/zrk/cases"): frozenset({K, ADM}),
+    ("POST", "/api/v1/zrk/cases/{case_id}/request"): frozenset({K, ADM}),
+    ("POST", "/api/v1/zrk/cases/{case_id}/decision"): frozenset({K, ADM}),
+    ("PUT", "/api/v1/zrk/cases/{case_id}/details"): frozenset({A, K, ADM}),
+    ("POST", "/api/v1/dublin-transfers"): frozenset({Z, ADM}),
+    ("GET", "/api/v1/dublin-transfers"): frozenset({Z, F, ADM}),
+    ("GET", "/api/v1/aps/statistics"): frozenset({M, Z, ADM}),
+    ("GET", "/api/v1/aps/statistics/export"): frozenset({M, Z, ADM}),
+    ("GET", "/api/v1/aps/charts/{chart}.{image}"): frozenset({M, Z, ADM}),
+    ("GET", "/api/v1/aps/parliamentary-table"): frozenset({M, ADM}),
+    ("POST", "/api/v1/aps/cases/import"): frozenset({M, ADM}),
+    ("POST", "/api/v1/removal-cases"): frozenset({A, Z, ADM}),
+    ("PATCH", "/api/v1/removal-cases/{case_id}"): frozenset({A, Z, ADM}),
+    ("POST", "/api/v1/charters"): frozenset({F, ADM}),
+    ("GET", "/api/v1/charters/{charter_id}"): frozenset({F, Z, ADM}),
+    ("POST", "/api/v1/charters/{charter_id}/plan"): frozenset({F, ADM}),
+    ("GET", "/api/v1/privacy/cases/{request_id}/audit"): frozenset({D, ADM}),
+}
+
+
+def _api_routes() -> dict[tuple[str, str], object]:
+    return {(method, path): route for method, path, route in route_table() if path.startswith("/api/")}
+
+
+def test_every_route_has_the_rule_of_the_matrix() -> None:
+    routes = _api_routes()
+    missing = sorted(key for key in routes if key not in EXPECTED)
+    assert not missing, f"routes without an entry in the authorisation matrix: {missing}"
+    gone = sorted(key for key in EXPECTED if key not in routes)
+    assert not gone, f"matrix entries without a route: {gone}"
+    for key, route in routes.items():
+        rule = rule_of(route.dependencies)  # type: ignore[attr-defined]
+        assert rule != "missing", f"{key} has no allow(...) rule"
+        assert rule == EXPECTED[key], f"{key}: route admits {rule}, matrix says {EXPECTED[key]}"
+
+
+def _principal(role: Role) -> dict[str, str]:
+    return {"zab": "ZAB-E"} if role is Role.ZAB else {"abh": "ABH-05113"} if role is Role.ABH else {}
+
+
+@pytest.mark.parametrize("role", [None, *Role], ids=lambda r: "anonym" if r is None else r.value)
+def test_each_role_gets_what_the_matrix_says(
+    client: TestClient, auth: Callable[..., dict[str, str]], role: Role | None
+) -> None:
+    headers = auth(role.value, **_principal(role)) if role is not None else {}
+    wrong = []
+    for (method, path), allowed in EXPECTED.items():
+        url = re.sub(r"\{[^}]+\}", "1", path).replace("1.1", "trend.png")
+        body = {} if method in ("POST", "PUT", "PATCH") else None
+        status = client.request(method, url, headers=headers, json=body).status_code
+        if allowed is PUBLIC:
+            ok = status < 400
+        elif role is None:
+            ok = status == 401
+        elif role in allowed:
+            ok = status not in (401, 403) and status < 500
+        else:
+            ok = status == 403
+        if not ok:
+            wrong.append(f"{method} {path}: {status}")
+    assert not wrong, wrong
+
+
+PAGES: dict[tuple[str, str], frozenset[Role] | None] = {
+    ("GET", "/web/login"): PUBLIC,
+    ("POST", "/web/login"): PUBLIC,
+    ("POST", "/web/logout"): PUBLIC,
+    ("GET", "/web"): EVERYONE,
+    ("GET", "/web/jobs/{job_id}"): frozenset({Z, ADM}),
+    ("GET", "/web/zab/tag"): frozenset({Z, ADM}),
+    ("POST", "/web/zab/plan"): frozenset({Z, ADM}),
+    ("POST", "/web/zab/versions/{version_id}/tours/{tour_index}/accept"): frozenset({Z, ADM}),
+    ("POST", "/web/zab/requests/{request_id}/reject"): frozenset({Z, ADM}),
+    ("GET", "/web/zab/restplatz"): frozenset({Z, ADM}),
+    ("POST", "/web/zab/restplatz/{offer_id}/take"): frozenset({Z, ADM}),
+    ("POST", "/web/zab/restplatz/run"): frozenset({Z, ADM}),
+    ("GET", "/web/abh"): frozenset({A}),
+    ("POST", "/web/abh/auftraege"): frozenset({A}),
+    ("GET", "/web/zfa"): frozenset({F, ADM}),
+    ("POST", "/web/zfa/transits/{transit_id}/{action}"): frozenset({F, ADM}),
+    ("GET", "/web/zfa/transits/{transit_id}/document"): frozenset({F, ADM}),
+    ("GET", "/web/zrk"): frozenset({K, ADM}),
+    ("GET", "/web/datenschutz"): frozenset({D, ADM}),
+    ("GET", "/web/datenschutz/export"): frozenset({D, ADM}),
+    ("GET", "/web/statistik"): frozenset({M, Z, ADM}),
+    ("GET", "/web/statistik/export"): frozenset({M, Z, ADM}),
+}
+
+
+def test_every_page_has_the_rule_of_the_matrix() -> None:
+    pages = {(method, path): route for method, path, route in route_table() if path.startswith("/web")}
+    assert sorted(pages) == sorted(PAGES), "pages and matrix differ"
+    for key, route in pages.items():
+        assert rule_of(route.dependencies) == PAGES[key], key  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("role", [None, *Role], ids=lambda r: "anonym" if r is None else r.value)
+def test_each_role_gets_the_pages_the_matrix_says(
+    client: TestClient, auth: Callable[..., dict[str, str]], role: Role | None
+) -> None:
+    """Signed out: the login page (303); a role without the page: the German refusal (403)."""
+    client.cookies.clear()
+    if role is not None:
+        token = auth(role.value, **_principal(role))["Authorization"].removeprefix("Bearer ")
+        client.cookies.set(COOKIE, token)
+    wrong = []
+    for (method, path), allowed in PAGES.items():
+        if path in ("/web/logout", "/web/login") and method == "POST":
+            continue  # they change the session itself
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        answer = client.request(method, url, data={}, follow_redirects=False)
+        if allowed is PUBLIC:
+            ok = answer.status_code < 400
+        elif role is None:
+            ok = answer.status_code == 303 and answer.headers["location"] == "/web/login"
+        elif role in allowed:
+            ok = answer.status_code not in (401, 403) and answer.status_code < 500
+        else:
+            ok = answer.status_code == 403 and "nicht freigegeben" in answer.text
+        if not ok:
+            wrong.append(f"{method} {path}: {answer.status_code}")
+    assert not wrong, wrong

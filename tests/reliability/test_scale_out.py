@@ -1,0 +1,243 @@
+"""Several instances and workers on one PostgreSQL, with the faults they must survive.
+
+Real processes: uvicorn instances on their own ports, `ltrako worker` processes, and a TCP
+proxy in front of the database that cuts every connection as a restart would. PostgreSQL
+only: the embedded SQLite default is one process by design.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+import httpx2 as httpx
+import pytest
+from sqlalchemy.engine import make_url
+from sqlmodel import func, select
+
+from ltrako import dayplan, restplatz
+from ltrako.convert import import_scenario
+from ltrako.db import normalize_url, transaction
+from ltrako.models import (
+    IdempotencyKey,
+    Job,
+    JobStatus,
+    OfferStatus,
+    PlanVersion,
+    RestplatzOffer,
+    RestplatzRun,
+    Tour,
+    TransportRequest,
+)
+from ltrako.runtime import Runtime
+from ltrako.security import SYSTEM, Principal, Role
+from tests.factories import request_body, two_zab_day
+from tests.reliability.instances import ROOT, Instance, Proxy, Worker, instances
+
+pytestmark = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+
+DAY = dt.date(2026, 11, 25)
+API = "/api/v1"
+Auth = Callable[..., dict[str, str]]
+
+
+@pytest.fixture
+def day(runtime: Runtime) -> dt.date:
+    with transaction(runtime.sessions) as session:
+        import_scenario(session, scenario=two_zab_day(DAY), actor=SYSTEM)
+    return DAY
+
+
+def _submit(base: str, headers: dict[str, str], case: str, key: str | None = None) -> httpx.Response:
+    body = request_body(persons=[{"case_ref": case, "nationality": "ALB", "gender": "m"}])
+    extra = {"Idempotency-Key": key} if key else {}
+    return httpx.post(f"{base}{API}/transport-requests", json=body, headers={**headers, **extra}, timeout=30)
+
+
+def _count(runtime: Runtime, model: type, *where: object) -> int:
+    with transaction(runtime.sessions) as session:
+        return int(session.exec(select(func.count()).select_from(model).where(*where)).one())
+
+
+def test_two_instances_serve_the_same_data_and_a_job_survives_its_instance(
+    runtime: Runtime, db_url: str, auth: Auth, day: dt.date
+) -> None:
+    """Instance A plans (its worker solving) and is killed mid-solve; instance B, without
+    workers of its own, still answers, and a separate worker process finishes the job."""
+    abh, zab = auth("abh", abh="ABH-05113"), auth("zab", subject="disponent-e", zab="ZAB-E")
+    a = Instance(db_url, worker_threads="1", job_lease_s="3")
+    try:
+        with instances(db_url, 1, worker_threads="0", job_lease_s="3") as (b,):
+            made = [_submit(a.url, abh, "E-2026-0001"), _submit(b.url, abh, "E-2026-0002")]
+            assert [r.status_code for r in made] == [201, 201]
+            for base in (a.url, b.url):  # both see both
+                seen = httpx.get(f"{base}{API}/transport-requests", params={"day": str(day)}, headers=zab)
+                assert {r["id"] for r in seen.json()} == {r.json()["id"] for r in made}
+            job = httpx.post(
+                f"{a.url}{API}/jobs",
+                json={"kind": "plan_day", "day": str(day), "time_limit_s": 8},
+                headers=zab,
+            ).json()
+
+            def state_of() -> dict[str, object]:
+                return dict(httpx.get(f"{b.url}{API}/jobs/{job['id']}", headers=zab).json())
+
+            deadline = time.monotonic() + 20
+            while state_of()["status"] != "running":
+                assert time.monotonic() < deadline, "the job was not claimed by instance A's worker"
+                time.sleep(0.1)
+            time.sleep(1.0)  # the solver is at work in A
+            a.kill()
+            worker = Worker(db_url, job_lease_s="3")
+            try:
+                deadline = time.monotonic() + 60
+                while (state := httpx.get(f"{b.url}{API}/jobs/{job['id']}", headers=zab).json())[
+                    "status"
+                ] not in (
+                    "done",
+                    "failed",
+                ):
+                    assert time.monotonic() < deadline, state
+                    time.sleep(0.3)
+            finally:
+                worker.stop()
+            assert state["status"] == "done" and state["attempts"] == 2, state
+            assert _count(runtime, PlanVersion) == 1
+            version = httpx.get(f"{b.url}{API}/plans/{state['result_ref']}", headers=zab).json()
+            assert version["served"] == 1  # one crew, two simultaneous trips
+    finally:
+        a.kill()
+
+
+def _offer_for_koeln(runtime: Runtime, base: str, auth: Auth) -> int:
+    """The daily loop up to an open offer: Essen accepts one trip, rejects the other, the
+    Restplatzbörse offers it to Köln."""
+    abh = auth("abh", abh="ABH-05113")
+    for case in ("E-2026-0001", "E-2026-0002"):
+        assert _submit(base, abh, case).status_code == 201
+    essen = Principal("disponent-e", Role.ZAB, zab_id="ZAB-E")
+    version = dayplan.plan_day(runtime, essen, day=DAY, zab_id=None, time_limit_s=3)
+    assert version.id is not None
+    with transaction(runtime.sessions) as session:
+        dayplan.accept_tour(session, essen, version_id=version.id, tour_index=0, timezone="Europe/Berlin")
+        dayplan.reject_unassigned(session, essen, version_id=version.id, timezone="Europe/Berlin")
+    run = restplatz.run_pool(runtime, DAY, actor=SYSTEM, time_limit_s=3)
+    assert run is not None and run.offers_made == 1
+    with transaction(runtime.sessions) as session:
+        offer = session.exec(select(RestplatzOffer).where(RestplatzOffer.status == OfferStatus.OPEN)).one()
+        assert offer.id is not None and offer.zab_id == "ZAB-K"
+        return offer.id
+
+
+def test_a_take_over_raced_across_two_instances_is_won_once(
+    runtime: Runtime, db_url: str, auth: Auth, day: dt.date
+) -> None:
+    with instances(db_url, 2, worker_threads="0") as (a, b):
+        offer_id = _offer_for_koeln(runtime, a.url, auth)
+        tours_before = _count(runtime, Tour)
+        start = threading.Barrier(4)
+        outcomes: list[int] = []
+
+        def take(base: str, who: str) -> None:
+            headers = auth("zab", subject=who, zab="ZAB-K")
+            start.wait()
+            answer = httpx.post(f"{base}{API}/restplatz/offers/{offer_id}/take", headers=headers, timeout=30)
+            outcomes.append(answer.status_code)
+
+        racers = [
+            threading.Thread(target=take, args=(base, f"disponent-k{i}"))
+            for i, base in enumerate((a.url, b.url, a.url, b.url))
+        ]
+        for t in racers:
+            t.start()
+        for t in racers:
+            t.join()
+        assert sorted(outcomes) == [200, 409, 409, 409], outcomes
+        assert _count(runtime, Tour) == tours_before + 1
+        with transaction(runtime.sessions) as session:
+            offer = session.get(RestplatzOffer, offer_id)
+            assert offer is not None and offer.status is OfferStatus.TAKEN
+
+
+def test_the_nightly_job_started_by_two_processes_runs_once(
+    runtime: Runtime, db_url: str, day: dt.date
+) -> None:
+    script = (
+        "from ltrako import nightly; from ltrako.runtime import open_runtime; "
+        "rt = open_runtime(); nightly.register(rt); print(len(nightly.nightly_job()))"
+    )
+    env = {"DATABASE_URL": db_url, "LTRAKO_RESTPLATZ_DAYS_AHEAD": "2", "LTRAKO_RESTPLATZ_TIME_LIMIT_S": "2"}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", script],
+            env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    done = [int(p.communicate(timeout=120)[0].strip().splitlines()[-1]) for p in processes]
+    assert sorted(done) in ([0, 2], [1, 1]), done  # each coming day's slot run by one of them
+    with transaction(runtime.sessions) as session:
+        runs = session.exec(select(RestplatzRun).where(RestplatzRun.trigger == "nightly")).all()
+        assert len(runs) == 2 and len({r.slot for r in runs}) == 2
+
+
+def test_submissions_through_a_database_restart_are_neither_lost_nor_duplicated(
+    runtime: Runtime, db_url: str, auth: Auth, day: dt.date
+) -> None:
+    """Case workers keep submitting while the database connection is cut twice; a submission
+    that failed (503, broken connection) is sent again with its Idempotency-Key."""
+    url = make_url(normalize_url(db_url))
+    proxy = Proxy(url.port or 5432)
+    via_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    headers = auth("abh", subject="sb-essen", abh="ABH-05113")
+    keys = {f"E-2026-{n:04d}": f"submit-{uuid.uuid4().hex}" for n in range(60)}
+    created: dict[str, str] = {}
+    retries: list[int] = []
+    try:
+        with instances(via_proxy, 1, worker_threads="0") as (service,):
+
+            def case_worker(cases: list[str]) -> None:
+                for case in cases:
+                    for attempt in range(40):
+                        try:
+                            answer = _submit(service.url, headers, case, keys[case])
+                            if answer.status_code == 201:
+                                created[case] = answer.json()["id"]
+                                break
+                            assert answer.status_code == 503, answer.text  # the only expected failure
+                        except httpx.TransportError:
+                            pass
+                        retries.append(attempt)
+                        time.sleep(0.25)
+
+            cases = sorted(keys)
+            workers = [threading.Thread(target=case_worker, args=(cases[i::4],)) for i in range(4)]
+            for t in workers:
+                t.start()
+            time.sleep(0.8)
+            proxy.restart(down_s=2.0)
+            time.sleep(0.8)
+            proxy.restart(down_s=1.0)
+            for t in workers:
+                t.join()
+    finally:
+        proxy.close()
+    assert proxy.restarts == 2 and retries, "the faults did not hit any submission"
+    assert len(created) == len(keys), sorted(set(keys) - set(created))  # nothing lost
+    with transaction(runtime.sessions) as session:
+        stored = session.exec(select(TransportRequest)).all()
+        assert len(stored) == len(keys) == len({r.id for r in stored})  # nothing duplicated
+        assert {r.id for r in stored} == set(created.values())
+        assert session.exec(select(func.count()).select_from(IdempotencyKey)).one() == len(keys)
+        assert (
+            session.exec(select(func.count()).select_from(Job).where(Job.status == JobStatus.RUNNING)).one()
+            == 0
+        )
