@@ -50,6 +50,39 @@ def allowed(request: Request, a: Assignment, cross_zab: bool) -> bool:
     return lo < request.dropoff.latest and request.pickup.earliest < hi
 
 
+def allowed_vehicles(
+    requests: Sequence[Request], assignments: Sequence[Assignment], cross_zab: bool
+) -> list[tuple[int, ...]]:
+    """Per request, the indices of the assignments that `allowed` accepts for it.
+
+    The same answer as calling `allowed` for every pair, computed as vector comparisons over
+    the assignments: a 1000-request day has hundreds of thousands of pairs per routing.
+    """
+    if not assignments:
+        return [() for _ in requests]
+    zab = np.array([a.vehicle.zab for a in assignments])
+    wheelchair = np.array([a.vehicle.wheelchair for a in assignments])
+    female = np.array([a.crew.female for a in assignments])
+    medical = np.array([a.crew.medical for a in assignments])
+    size = np.array([a.crew.size for a in assignments], dtype=np.int64)
+    free_seats = np.array([a.vehicle.seats for a in assignments], dtype=np.int64) - size
+    windows = np.array([a.window for a in assignments], dtype=np.int64)
+    out = []
+    for r in requests:
+        ok = (size >= r.escorts_required) & (free_seats >= r.persons)
+        ok &= (windows[:, 0] < r.dropoff.latest) & (windows[:, 1] > r.pickup.earliest)
+        if not cross_zab:
+            ok &= zab == r.zab
+        if r.wheelchair:
+            ok &= wheelchair
+        if r.requires_female_escort:
+            ok &= female
+        if r.requires_medical_escort:
+            ok &= medical
+        out.append(tuple(np.flatnonzero(ok).tolist()))
+    return out
+
+
 def penalties(requests: Sequence[Request], routing_bound: int) -> dict[int, int]:
     """Cost of leaving out one request of each priority, strictly lexicographic.
 
@@ -98,12 +131,13 @@ def build_problem(
     bound = _routing_bound(assignments, _fastest(matrix), unit)
     price = penalties(requests, bound)
     pairs = []
-    for r in requests:
+    options = allowed_vehicles(requests, assignments, cross_zab)
+    for r, allowed_for_r in zip(requests, options, strict=True):
         if r.id in locked_owner:
             vehicles: tuple[int, ...] | None = (locked[locked_owner[r.id]][0],)
             penalty: int | None = None
         else:
-            vehicles = tuple(v for v, a in enumerate(assignments) if allowed(r, a, cross_zab))
+            vehicles = allowed_for_r
             penalty = price[r.priority]
         pairs.append(
             RoutingPair(
@@ -165,7 +199,8 @@ def _cost_unit(requests: Sequence[Request], assignments: Sequence[Assignment], m
     unit = 1
     while unit < 10**6:
         bound = _routing_bound(assignments, fastest, unit)
-        if sum(penalties(requests, bound)[r.priority] for r in requests) + bound < INT64_SAFE:
+        price = penalties(requests, bound)  # once per unit, not once per request
+        if sum(price[r.priority] for r in requests) + bound < INT64_SAFE:
             return unit
         unit *= 10
     return unit

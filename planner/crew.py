@@ -170,24 +170,31 @@ def bind_crews(
     for a in fixed:
         blocked[a.vehicle.id].append(a.window)
     wheelchair_spans = [_span(r) for r in requests if r.wheelchair]
+    of_zab: dict[str, list[Vehicle]] = defaultdict(list)
+    for v in vehicles:
+        of_zab[v.zab].append(v)
     for crew in sorted(crews, key=lambda c: (c.window[0], -c.size, c.ids)):
+        lo, hi = crew.window
         own = [
             v
-            for v in vehicles
-            if v.zab == crew.zab
-            and _overlaps((v.available_from, v.available_until), crew.window)
-            and not any(_overlaps(w, crew.window) for w in blocked[v.id])
+            for v in of_zab[crew.zab]
+            if v.available_from < hi
+            and lo < v.available_until
+            and not any(_overlaps(w, crew.window) for w in blocked.get(v.id, ()))
         ]
         if not own:
             continue
         wanted = any(_overlaps(s, crew.window) for s in wheelchair_spans)
 
+        # Overlaps written out: this key is evaluated for every crew and vehicle of a ZAB.
         def preference(
-            v: Vehicle, crew: Crew = crew, wanted: bool = wanted
+            v: Vehicle, lo: int = lo, hi: int = hi, size: int = crew.size, wanted: bool = wanted
         ) -> tuple[int, int, int, int, str]:
-            clash = sum(_overlap(crew.window, other.window) for other in hosted[v.id])
-            usable = _overlap(crew.window, (v.available_from, v.available_until))
-            return (clash, -usable, 0 if v.wheelchair == wanted else 1, -(v.seats - crew.size), v.id)
+            clash = sum(
+                max(0, min(hi, other.window[1]) - max(lo, other.window[0])) for other in hosted.get(v.id, ())
+            )
+            usable = min(hi, v.available_until) - max(lo, v.available_from)  # > 0: `own` overlaps
+            return (clash, -usable, 0 if v.wheelchair == wanted else 1, -(v.seats - size), v.id)
 
         hosted[min(own, key=preference).id].append(crew)
     by_id = {v.id: v for v in vehicles}

@@ -102,6 +102,8 @@ def alone_option(
 ) -> tuple[Vehicle, tuple[int, int]] | None:
     """A vehicle and a crew window (shift) with which the request could be served alone."""
     visits, rides = visits_of(request)
+    # Vehicles of a ZAB mostly share depot and hours: each (depot, window) is timed once.
+    tried: set[tuple[str, tuple[int, int]]] = set()
     for zab, (start, end), size in crew_windows(request, fleet.escorts):
         for vehicle in fleet.vehicles:
             if vehicle.zab != zab or (request.wheelchair and not vehicle.wheelchair):
@@ -109,8 +111,9 @@ def alone_option(
             if vehicle.seats < request.persons + size:
                 continue
             window = (max(start, vehicle.available_from), min(end, vehicle.available_until))
-            if window[0] >= window[1]:
+            if window[0] >= window[1] or (vehicle.depot, window) in tried:
                 continue
+            tried.add((vehicle.depot, window))
             timed = schedule(matrix, vehicle.depot, visits, rides, window, onboard=[request.persons, 0])
             if timed is not None:
                 return vehicle, (start, end)

@@ -10,6 +10,7 @@ shortest tour, preferably with nobody on board and no stretch of more than six h
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -79,14 +80,22 @@ class _Network:
         self.at_least(later, earlier, gap)
 
     def distances(self, source: int, reverse: bool = False) -> list[float] | None:
-        """Shortest paths from `source` (to it, if `reverse`); None on a negative cycle."""
+        """Shortest paths from `source` (to it, if `reverse`); None on a negative cycle.
+
+        Bellman–Ford whose sweeps alternate between the edges' order and its reverse: edges are
+        added in tour order, and paths run both ways along the tour (travel forward, windows
+        back to time zero), so sweeping one way only needs a sweep per stop where alternating
+        needs two to four. The distances are the same in any order; every second sweep is a
+        full one in the edges' order, so 2 × size sweeps bound the search as size passes did.
+        """
         inf = float("inf")
         dist = [inf] * self.size
         dist[source] = 0
         edges = [(v, u, w) for u, v, w in self.edges] if reverse else self.edges
-        for _ in range(self.size):
+        sweeps = itertools.cycle((edges, edges[::-1]))
+        for _ in range(2 * self.size):
             changed = False
-            for u, v, w in edges:
+            for u, v, w in next(sweeps):
                 if dist[u] + w < dist[v]:
                     dist[v] = dist[u] + w
                     changed = True

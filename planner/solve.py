@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
-from planner.build import allowed, build_problem
+from planner.build import allowed_vehicles, build_problem
 from planner.check import ensure_valid
 from planner.clock import Clock
 from planner.crew import Assignment, Crew, bind_crews, form_crews, trim
@@ -164,6 +164,8 @@ class _Part:
         self.requests = {r.id: r for r in part.requests}
         self.vehicles = {v.id: v for v in part.vehicles}
         self.escorts = {e.id: e for e in part.escorts}
+        self._fleets: dict[str | None, Fleet] = {}
+        self._alone_cache: dict[str, bool] = {}
 
     def solve(self, params: SolveParams, time_limit: float) -> PartResult:
         """Route with the formed crews; then, while requests that could be served alone are
@@ -211,11 +213,11 @@ class _Part:
         time_limit: float,
     ) -> _Round:
         locked_ids = {rid for _, seq in locked_map.values() for rid, _ in seq}
+        options = allowed_vehicles(self.part.requests, assignments, self.part.cross_zab)
         routable = [
             r
-            for r in self.part.requests
-            if r.id not in conflicts
-            and (r.id in locked_ids or any(allowed(r, a, self.part.cross_zab) for a in assignments))
+            for r, vehicles in zip(self.part.requests, options, strict=True)
+            if r.id not in conflicts and (r.id in locked_ids or vehicles)
         ]
         if not routable or not assignments:
             return _Round(assignments, {}, self._score({}))
@@ -233,12 +235,18 @@ class _Part:
         return [r for r in self.part.requests if r.id not in served and r.id not in conflicts]
 
     def _alone(self, request: Request) -> bool:
-        return feasible_alone(request, self._fleet(request), self.matrix)
+        """Whether the request could be served alone (fixed for the part: asked once per request)."""
+        if request.id not in self._alone_cache:
+            self._alone_cache[request.id] = feasible_alone(request, self._fleet(request), self.matrix)
+        return self._alone_cache[request.id]
 
     def _fleet(self, request: Request) -> Fleet:
-        vehicles = tuple(v for v in self.part.vehicles if self.part.cross_zab or v.zab == request.zab)
-        escorts = tuple(e for e in self.part.escorts if self.part.cross_zab or e.zab == request.zab)
-        return Fleet(vehicles, escorts)
+        zab = None if self.part.cross_zab else request.zab
+        if zab not in self._fleets:
+            vehicles = tuple(v for v in self.part.vehicles if zab is None or v.zab == zab)
+            escorts = tuple(e for e in self.part.escorts if zab is None or e.zab == zab)
+            self._fleets[zab] = Fleet(vehicles, escorts)
+        return self._fleets[zab]
 
     def _score(self, tours: dict[int, Tour]) -> tuple[int, ...]:
         """Served requests per priority (highest first), then fewer metres: larger is better."""
@@ -269,7 +277,8 @@ class _Part:
             tailored = self._crew_for(request, idle, kept)
             if tailored is not None:
                 kept.append(tailored)
-                idle = [e for e in idle if e not in tailored.crew.escorts]
+                chosen = set(tailored.crew.ids)
+                idle = [e for e in idle if e.id not in chosen]
         rest: list[Crew] = []
         for zab in sorted({e.zab for e in idle}):
             rest.extend(form_crews([e for e in idle if e.zab == zab], pending))
@@ -281,7 +290,8 @@ class _Part:
         """Idle escorts on a vehicle's free time with which the request could be served alone."""
         fleet = self._fleet(request)
         free = tuple(_free_parts(fleet.vehicles, taken))
-        pool = [e for e in idle if e in fleet.escorts]
+        on_duty = {e.id for e in fleet.escorts}  # ids: comparing whole escorts is slow
+        pool = [e for e in idle if e.id in on_duty]
         for zab, (start, end), size in crew_windows(request, pool):
             staff = [e for e in pool if e.zab == zab and e.shift_start <= start and e.shift_end >= end]
             members = _pick(staff, size, request.requires_female_escort, request.requires_medical_escort)
@@ -432,8 +442,12 @@ def _free_parts(vehicles: Iterable[Vehicle], taken: Iterable[Assignment]) -> Ite
     for a in taken:
         used.setdefault(a.vehicle.id, []).append(a.window)
     for vehicle in vehicles:
+        if vehicle.id not in used:  # untouched: the vehicle itself, not a copy
+            if vehicle.available_from < vehicle.available_until:
+                yield vehicle
+            continue
         start = vehicle.available_from
-        for lo, hi in sorted(used.get(vehicle.id, [])):
+        for lo, hi in sorted(used[vehicle.id]):
             if lo > start:
                 yield dataclasses.replace(vehicle, available_from=start, available_until=lo)
             start = max(start, hi)
@@ -456,7 +470,8 @@ def _pick(staff: list[Escort], size: int, female: bool, medical: bool) -> list[E
             return None
         chosen.append(medic)
     size = max(size, len(chosen))
-    chosen.extend(e for e in staff if e not in chosen)
+    picked = {e.id for e in chosen}
+    chosen.extend(e for e in staff if e.id not in picked)
     return chosen[:size] if len(chosen) >= size else None
 
 

@@ -11,28 +11,58 @@ OSRM or Valhalla, a cache) plugs in through the `MatrixProvider` protocol.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Protocol
-
-from geopy.distance import great_circle
 
 from planner.model import HaversineTravel, Location, MatrixTravel, Travel
 
 EARTH_RADIUS_KM = 6371.0088
 
 
+class _Point:
+    """A location's sines and cosines, computed once for a whole matrix row and column."""
+
+    __slots__ = ("cos_lat", "lon", "sin_lat")
+
+    def __init__(self, location: Location) -> None:
+        lat = math.radians(float(location.lat))
+        self.sin_lat, self.cos_lat = math.sin(lat), math.cos(lat)
+        self.lon = math.radians(float(location.lon))
+
+
+def _great_circle_km(a: _Point, b: _Point) -> float:
+    """Great-circle distance in the atan2 form, the same floating-point operations in the same
+    order as geopy's `great_circle` (which the planner used before), so no metre changes."""
+    delta = b.lon - a.lon
+    cos_delta, sin_delta = math.cos(delta), math.sin(delta)
+    y = math.sqrt(
+        (b.cos_lat * sin_delta) ** 2 + (a.cos_lat * b.sin_lat - a.sin_lat * b.cos_lat * cos_delta) ** 2
+    )
+    x = a.sin_lat * b.sin_lat + a.cos_lat * b.cos_lat * cos_delta
+    return EARTH_RADIUS_KM * math.atan2(y, x)
+
+
+def _meters(km: float, circuity: float) -> int:
+    return math.floor(km * 1000.0 * circuity + 0.5)
+
+
 def haversine_meters(a: Location, b: Location, circuity: float) -> int:
     """Road metres estimated from the great-circle distance (spec `travel.model = haversine`)."""
-    km: float = great_circle((a.lat, a.lon), (b.lat, b.lon), radius=EARTH_RADIUS_KM).km
-    return math.floor(km * 1000.0 * circuity + 0.5)
+    return _meters(_great_circle_km(_Point(a), _Point(b)), circuity)
+
+
+def seconds_rule(speed_kmh: float) -> Callable[[int], int]:
+    """`seconds_for` at a fixed speed, in integers: ceil(m · 36 · q / (10 · p)) for the speed p/q."""
+    speed = Fraction(repr(float(speed_kmh)))
+    numerator, denominator = 10 * speed.numerator, 36 * speed.denominator
+    return lambda meters: -(-meters * denominator // numerator)
 
 
 def seconds_for(meters: int, speed_kmh: float) -> int:
     """ceil(metres / (speed_kmh / 3.6)) in exact arithmetic, so 7000 m at 70 km/h is 360 s, not 361."""
-    speed = Fraction(repr(float(speed_kmh)))
-    return math.ceil(Fraction(meters) * Fraction(36, 10) / speed)
+    return seconds_rule(speed_kmh)(meters)
 
 
 class MatrixProvider(Protocol):
@@ -49,8 +79,10 @@ class HaversineProvider:
     speed_kmh: float = 70.0
 
     def matrix(self, locations: Sequence[Location]) -> MatrixTravel:
-        meters = tuple(tuple(haversine_meters(a, b, self.circuity) for b in locations) for a in locations)
-        seconds = tuple(tuple(seconds_for(m, self.speed_kmh) for m in row) for row in meters)
+        points = [_Point(loc) for loc in locations]
+        meters = tuple(tuple(_meters(_great_circle_km(a, b), self.circuity) for b in points) for a in points)
+        seconds_of = seconds_rule(self.speed_kmh)
+        seconds = tuple(tuple(seconds_of(m) for m in row) for row in meters)
         return MatrixTravel(ids=tuple(loc.id for loc in locations), seconds=seconds, meters=meters)
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from planner.model import LocationKind, MatrixTravel, StopType
-from planner.schedule import RideLimit, Visit, schedule
+from planner.schedule import RideLimit, Visit, _Network, schedule
 from planner.travel import TravelMatrix
 from tests.factories import H, location
 
@@ -98,3 +101,39 @@ def test_breaks_are_placed_when_nobody_is_on_board_if_possible() -> None:
     assert timed is not None
     kinds = [s.type for s in timed.stops]
     assert kinds == [StopType.PICKUP, StopType.DROPOFF, StopType.BREAK]
+
+
+def _one_way_bellman_ford(net: _Network, source: int, reverse: bool) -> list[float] | None:
+    """The distances as computed before issue 9: passes sweeping the edges in one direction."""
+    dist = [float("inf")] * net.size
+    dist[source] = 0
+    edges = [(v, u, w) for u, v, w in net.edges] if reverse else net.edges
+    for _ in range(net.size):
+        changed = False
+        for u, v, w in edges:
+            if dist[u] + w < dist[v]:
+                dist[v] = dist[u] + w
+                changed = True
+        if not changed:
+            return dist
+    return None
+
+
+@given(
+    points=st.integers(1, 8),
+    edges=st.lists(st.tuples(st.integers(0, 8), st.integers(0, 8), st.integers(-50, 100)), max_size=30),
+    source=st.integers(0, 8),
+    reverse=st.booleans(),
+)
+def test_two_way_sweeps_give_the_same_distances_and_cycles(
+    points: int, edges: list[tuple[int, int, int]], source: int, reverse: bool
+) -> None:
+    """Sweeping forward and backward finds the same shortest paths (and the same negative
+    cycles) as the one-way Bellman–Ford on any difference-constraint network."""
+    net = _Network()
+    for _ in range(points):
+        net.point()
+    for u, v, w in edges:
+        net.edges.append((u % net.size, v % net.size, w))
+    source %= net.size
+    assert net.distances(source, reverse) == _one_way_bellman_ford(net, source, reverse)

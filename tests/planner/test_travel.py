@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import pytest
+from geopy.distance import great_circle
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planner.model import HaversineTravel, LocationKind, MatrixTravel
-from planner.travel import HaversineProvider, TravelMatrix, haversine_meters, seconds_for
-from tests.factories import location
+from fixtures.demo_day import generate_day
+from planner.model import HaversineTravel, Location, LocationKind, MatrixTravel
+from planner.travel import (
+    EARTH_RADIUS_KM,
+    HaversineProvider,
+    TravelMatrix,
+    haversine_meters,
+    seconds_for,
+)
+from tests.factories import DAY, location
 
 
 def _reference_haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -84,3 +93,43 @@ def test_seconds_for_is_monotone_in_distance(speed: float) -> None:
     """Longer distances never take less time."""
     times = [seconds_for(m, speed) for m in range(0, 20000, 137)]
     assert times == sorted(times)
+
+
+def _geopy_meters(a: Location, b: Location, circuity: float) -> int:
+    """The planner's metres before issue 9: geopy's great circle (the formula's reference)."""
+    km = great_circle((a.lat, a.lon), (b.lat, b.lon), radius=EARTH_RADIUS_KM).km
+    return math.floor(km * 1000.0 * circuity + 0.5)
+
+
+def _fraction_seconds(meters: int, speed_kmh: float) -> int:
+    """The planner's seconds before issue 9: ceil in Fractions."""
+    return math.ceil(Fraction(meters) * Fraction(36, 10) / Fraction(repr(float(speed_kmh))))
+
+
+def test_haversine_matrix_of_a_demo_day_equals_geopy_element_wise() -> None:
+    """The fast matrix (sines per location, integer ceiling) gives every metre and second
+    exactly as geopy's great circle with Fraction arithmetic did, for all NRW places."""
+    locations = generate_day(DAY, requests=60).scenario.locations
+    produced = HaversineProvider(1.3, 70).matrix(locations)
+    for i, a in enumerate(locations):
+        for j, b in enumerate(locations):
+            assert produced.meters[i][j] == _geopy_meters(a, b, 1.3)
+            assert produced.seconds[i][j] == _fraction_seconds(produced.meters[i][j], 70)
+
+
+@given(
+    lat1=st.floats(-90, 90),
+    lon1=st.floats(-180, 180),
+    lat2=st.floats(-90, 90),
+    lon2=st.floats(-180, 180),
+    circuity=st.floats(0.5, 3.0),
+    speed=st.floats(1.0, 200.0),
+)
+def test_haversine_meters_and_seconds_equal_the_geopy_fraction_rule_anywhere(
+    lat1: float, lon1: float, lat2: float, lon2: float, circuity: float, speed: float
+) -> None:
+    """Bit for bit the same metres as geopy and the same seconds as exact Fractions, worldwide."""
+    a, b = location("a", lat1, lon1), location("b", lat2, lon2)
+    meters = haversine_meters(a, b, circuity)
+    assert meters == _geopy_meters(a, b, circuity)
+    assert seconds_for(meters, speed) == _fraction_seconds(meters, speed)
