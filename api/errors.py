@@ -16,7 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from api.schemas import DB_INT_MAX
+from api.schemas import DB_INT_MAX, FIRST_DAY, LAST_DAY
 from ltrako.errors import Conflict, FieldProblem, Forbidden, InvalidInput, LtrakoError, NotFound
 from ltrako.security import TokenError
 
@@ -42,6 +42,7 @@ MESSAGES_DE = {
     "date_from_datetime_parsing": "Datum im Format JJJJ-MM-TT erwartet.",
     "date_parsing": "Datum im Format JJJJ-MM-TT erwartet.",
     "date_type": "Datum im Format JJJJ-MM-TT erwartet.",
+    "date_range": f"Datum zwischen {FIRST_DAY} und {LAST_DAY} erwartet.",
     "datetime_parsing": "Zeitpunkt nach ISO 8601 erwartet, z. B. 2026-11-24T06:30:00+01:00.",
     "datetime_from_date_parsing": "Zeitpunkt nach ISO 8601 erwartet, z. B. 2026-11-24T06:30:00+01:00.",
     "datetime_type": "Zeitpunkt nach ISO 8601 erwartet.",

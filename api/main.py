@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
 from api import errors, headers, web
+from api.admission import Admission
 from api.routes import aps, charter, health, jobs, planning, privacy, reference, requests, restplatz, zfa, zrk
 from api.web import pages
 from ltrako.config import Settings
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     app.state.runtime = runtime
     app.state.verifier = build_verifier(runtime.settings)
+    app.add_middleware(Admission, limit=runtime.settings.db_pool_size)
     errors.install(app)
     headers.install(app)
     web.install(app)

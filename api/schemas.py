@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -64,11 +65,28 @@ def _iso_text(kind: str, expected: str) -> Callable[[Any], Any]:
     return check
 
 
-# Input days and instants. Numbers, too, are what they say: StrictInt, StrictFloat and StrictBool
-# refuse `true` as 1, `"5"` as 5 and `0` as false.
-Day = Annotated[dt.date, BeforeValidator(_iso_text("date_type", "Datum im Format JJJJ-MM-TT erwartet."))]
+# Input days and instants, within years the service can count with (0001-01-01 minus a day
+# overflowed: 500). Numbers, too, are what they say: StrictInt, StrictFloat and StrictBool refuse
+# `true` as 1, `"5"` as 5 and `0` as false.
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+
+
+def _within_years(value: dt.date) -> dt.date:
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise PydanticCustomError("date_range", f"Datum zwischen {FIRST_DAY} und {LAST_DAY} erwartet.")
+    return value
+
+
+Day = Annotated[
+    dt.date,
+    BeforeValidator(_iso_text("date_type", "Datum im Format JJJJ-MM-TT erwartet.")),
+    AfterValidator(_within_years),
+]
 Instant = Annotated[
-    AwareDatetime, BeforeValidator(_iso_text("datetime_type", "Zeitpunkt nach ISO 8601 erwartet."))
+    AwareDatetime,
+    BeforeValidator(_iso_text("datetime_type", "Zeitpunkt nach ISO 8601 erwartet.")),
+    AfterValidator(_within_years),
 ]
 
 

@@ -31,6 +31,7 @@ from ltrako.models import (
     CaseStatus,
     Charter,
     CharterStatus,
+    Flight,
     Location,
     MedicalReception,
     Person,
@@ -226,6 +227,8 @@ def create_charter(
         problems.append(FieldProblem("escort_seats", "Nicht negativ."))
     if check_in.tzinfo is None:
         problems.append(FieldProblem("check_in", "Zeit mit UTC-Versatz angeben."))
+    if flight_id is not None and session.get(Flight, flight_id) is None:  # else a foreign-key 500
+        problems.append(FieldProblem("flight_id", f"Flug {flight_id} ist nicht erfasst.", "unknown_flight"))
     if problems:
         raise InvalidInput(problems)
     assert airport is not None

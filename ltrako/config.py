@@ -53,9 +53,8 @@ class Settings(BaseSettings):
     # written) and the database must be PostgreSQL.
     environment: Literal["development", "production"] = "development"
 
-    # Database connections per process (PostgreSQL). The service runs at most `db_pool_size`
-    # requests at once per process, so a request never waits for a connection while holding
-    # the thread another request needs to give one back.
+    # Database connections per process (PostgreSQL). The service works on at most
+    # `db_pool_size` requests at once per process, with as many threads (api/admission.py).
     db_pool_size: int = Field(default=10, ge=1, le=100)
     db_max_overflow: int = Field(default=10, ge=0, le=100)  # for workers, the scheduler, day locks
 
