@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Query
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.gates import DISPATCH, allow
 from api.schemas import (
     DECISION_ERRORS,
+    Day,
     PlanCreate,
     PlanVersionRead,
     RejectCreate,
@@ -44,7 +43,7 @@ def list_versions(
     session: SessionDep,
     principal: PrincipalDep,
     runtime: RuntimeDep,
-    day: dt.date = Query(..., description="Planungstag JJJJ-MM-TT."),
+    day: Day = Query(..., description="Planungstag JJJJ-MM-TT."),
     zab_id: str | None = None,
 ) -> list[PlanVersionRead]:
     return [

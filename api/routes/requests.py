@@ -11,6 +11,7 @@ from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.gates import CASE_READERS, DISPATCH, SUBMITTERS, allow
 from api.schemas import (
     CompleteCreate,
+    Day,
     ErrorRead,
     TransportRequestCreate,
     TransportRequestRead,
@@ -80,7 +81,7 @@ def list_requests(
     session: SessionDep,
     principal: PrincipalDep,
     runtime: RuntimeDep,
-    day: dt.date | None = Query(None, description="Planungstag JJJJ-MM-TT."),
+    day: Day | None = Query(None, description="Planungstag JJJJ-MM-TT."),
     status: RequestStatus | None = None,
     limit: int = Query(100, ge=1, le=500),
     offset: int = Query(0, ge=0),

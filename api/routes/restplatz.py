@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Query
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
@@ -11,6 +9,7 @@ from api.gates import DISPATCH, SUBMITTERS, allow
 from api.schemas import (
     DECISION_ERRORS,
     CloseCreate,
+    Day,
     OfferRead,
     RunCreate,
     RunRead,
@@ -47,7 +46,7 @@ def run(body: RunCreate, principal: PrincipalDep, runtime: RuntimeDep) -> RunRea
     response_model=list[RunRead],
     responses=ERRORS,
 )
-def list_runs(session: SessionDep, principal: PrincipalDep, day: dt.date = Query(...)) -> list[RunRead]:
+def list_runs(session: SessionDep, principal: PrincipalDep, day: Day = Query(...)) -> list[RunRead]:
     if principal.role not in restplatz.RUN_ROLES | {Role.MINISTRY}:
         raise Forbidden()
     records = restplatz.runs(session, day=day)
@@ -61,7 +60,7 @@ def list_runs(session: SessionDep, principal: PrincipalDep, day: dt.date = Query
 def list_offers(
     session: SessionDep,
     principal: PrincipalDep,
-    day: dt.date = Query(...),
+    day: Day = Query(...),
     status: OfferStatus | None = OfferStatus.OPEN,
 ) -> list[OfferRead]:
     """Offers addressed to the caller's ZAB (admin: all)."""

@@ -93,6 +93,13 @@ CHARTER = {"airport": "DUS", "destination_country": "ALB", "seats": 20, "escort_
         ("zab", "/plans", {"day": 0}, "day"),  # was 1970-01-01
         ("zab", "/plans", {"day": "0"}, "day"),  # a timestamp in seconds, as text
         ("zfa", "/charters", {**CHARTER, "check_in": 0}, "check_in"),  # a charter in 1970
+        ("zab", "/plans", {"day": "0001-01-01"}, "day"),  # the day before overflowed: 500
+        (
+            "zfa",
+            "/charters",
+            {**CHARTER, "check_in": "2026-11-26T10:00:00+01:00", "flight_id": 999},
+            "flight_id",
+        ),
         ("admin", "/restplatz/runs", {"day": "2026-11-25", "time_limit_s": True}, "time_limit_s"),
         ("abh", "/transport-requests", request_body(priority=True), "priority"),  # was 1
         (
@@ -108,7 +115,8 @@ CHARTER = {"airport": "DUS", "destination_country": "ALB", "seats": 20, "escort_
 def test_numbers_are_no_days_instants_or_flags_and_flags_no_numbers(
     client: TestClient, auth: Auth, role: str, path: str, body: dict[str, Any], field: str
 ) -> None:
-    """Pydantic's lax mode read 0 as a date, a time or false, and true as 1: accepted before."""
+    """Pydantic's lax mode read 0 as a date, a time or false, and true as 1 (accepted before);
+    day 1 and unknown flights ended in a 500."""
     claims = {"zab": {"zab": "ZAB-E"}, "abh": {"abh": "ABH-05113"}}.get(role, {})
     response = client.post(f"{API}{path}", json=body, headers=auth(role, **claims))
     assert _fields(response) == [field]
@@ -127,6 +135,14 @@ def test_removal_cases_take_case_references_by_the_rules_of_transport_requests(
             f"{API}/removal-cases", json={**case, "persons": [person]}, headers=auth("abh", abh="ABH-05113")
         )
         assert _fields(response) == [field]
+
+
+def test_a_case_reference_twice_in_one_removal_case_is_a_422(client: TestClient, auth: Auth) -> None:
+    """The second link of the same person broke a unique constraint: 500 before."""
+    person = {"case_ref": "E-2026-0001", "nationality": "ALB", "gender": "m"}
+    body = {"pickup_location": "ABH-05113", "destination_country": "ALB", "persons": [person, person]}
+    response = client.post(f"{API}/removal-cases", json=body, headers=auth("abh", abh="ABH-05113"))
+    assert _fields(response) == ["persons.1.case_ref"]
 
 
 def test_a_case_reference_with_a_trailing_newline_is_refused(client: TestClient, auth: Auth) -> None:
