@@ -6,13 +6,13 @@ import datetime as dt
 from typing import Any
 
 from ltrako.runtime import Runtime
-from tests.web.conftest import browser, live, load_demo, web_runtime  # noqa: F401  (fixtures)
+from tests.web.conftest import load_demo
 from tests.web.test_pages import login
 
 DAY = dt.date(2026, 11, 26)
 
 
-def test_pages_raise_no_csp_violation(live: str, web_runtime: Runtime, browser: Any) -> None:  # noqa: F811
+def test_pages_raise_no_csp_violation(live: str, web_runtime: Runtime, browser: Any) -> None:
     """Login, Tagesplan with Gantt, map and the job progress script, and Statistik with the SVG charts."""
     load_demo(web_runtime, DAY, requests=8)
     context = browser.new_context(locale="de-DE")
