@@ -16,10 +16,11 @@ from fastapi.params import Depends as DependsParam
 from sqlmodel import Session
 
 from api.deps import PrincipalDep, SessionDep
-from ltrako import audit
+from ltrako import access, audit, restplatz
 from ltrako.errors import Forbidden
 from ltrako.models import AuditAction, AuditOutcome
 from ltrako.security import Principal, Role
+from zfa import medical, workflow
 
 ALL_ROLES = frozenset(Role)
 GATE_ATTRIBUTE = "ltrako_allowed_roles"
@@ -75,11 +76,11 @@ def rule_of(dependencies: list[DependsParam]) -> frozenset[Role] | str | None:
     return "missing"
 
 
-# Who does what (the services keep the finer rules).
-SUBMITTERS = (Role.ABH, Role.ZAB, Role.ADMIN)
-CASE_READERS = (Role.ABH, Role.ZAB, Role.ZFA, Role.ZRK, Role.ADMIN)
-DISPATCH = (Role.ZAB, Role.ADMIN)
-ZFA = (Role.ZFA, Role.ADMIN)
-ZRK = (Role.ZRK, Role.ADMIN)
+# Who does what: the services' own role sets (they keep the finer rules: own ABH, own ZAB).
+SUBMITTERS = access.SUBMIT_ROLES
+CASE_READERS = access.CASE_ROLES
+DISPATCH = restplatz.RUN_ROLES
+ZFA = workflow.ZFA_ROLES
+ZRK = medical.ZRK_ROLES
 STATISTICS = (Role.MINISTRY, Role.ZAB, Role.ADMIN)
 MINISTRY = (Role.MINISTRY, Role.ADMIN)

@@ -72,17 +72,11 @@ API_ROUTERS: tuple[APIRouter, ...] = tuple(
 
 def route_table() -> list[tuple[str, str, APIRoute]]:
     """(method, path, route) of every endpoint of the API and of the pages."""
-    table = [
-        (method, API_PREFIX + route.path, route)
-        for router in API_ROUTERS
+    mounted = [(API_PREFIX, router) for router in API_ROUTERS] + [("", pages.router)]
+    return [
+        (method, prefix + route.path, route)
+        for prefix, router in mounted
         for route in router.routes
         if isinstance(route, APIRoute)
         for method in sorted(route.methods or ())
     ]
-    table += [
-        (method, route.path, route)
-        for route in pages.router.routes
-        if isinstance(route, APIRoute)
-        for method in sorted(route.methods or ())
-    ]
-    return table

@@ -454,7 +454,7 @@ class RunRead(BaseModel):
     pool_size: int
     offers_made: int
     offers_open: int
-    taken: int
+    taken: int = 0  # offers of the run taken over so far (counted from the offers)
     still_open: int
     error: str | None
 

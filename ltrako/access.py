@@ -29,5 +29,10 @@ def sees_medical(principal: Principal) -> bool:
     return principal.role in MEDICAL_ROLES
 
 
+def reads_medical_details(principal: Principal) -> bool:
+    """The free-text medical details of a medical reception: the ZRK only."""
+    return principal.role is Role.ZRK
+
+
 def can_export_audit(principal: Principal) -> bool:
     return principal.role in AUDIT_EXPORT_ROLES

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gettext
-import io
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -137,20 +136,6 @@ def parliamentary_table(cases: Iterable[Case], half: str) -> list[TableRow]:
         TableRow(area, code, country_name(code), accompanied[(area, code)], returned[(area, code)])
         for area, code in keys
     ]
-
-
-def table_csv(rows: Iterable[TableRow]) -> Iterator[str]:
-    """The table as CSV lines (header first), streamed."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for values in [
-        COLUMNS,
-        *((r.area, r.code, r.name, r.begleitet, r.erfolgreich_rueckgefuehrt) for r in rows),
-    ]:
-        writer.writerow(values)
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
 
 
 # ---------------------------------------------------------------------------- stored cases

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -57,6 +58,7 @@ from planner.charter import (
     SeatSelection,
     escorts_on_board,
     select_passengers,
+    without,
 )
 from planner.clock import Clock
 from planner.io import write_plan
@@ -232,7 +234,7 @@ def create_charter(
     if problems:
         raise InvalidInput(problems)
     assert airport is not None
-    local = check_in.astimezone(Clock(check_in.date(), timezone).zone)
+    local = check_in.astimezone(ZoneInfo(timezone))
     charter = Charter(
         flight_date=local.date(),
         airport_location_id=airport.id,
@@ -312,7 +314,7 @@ def plan_charter(
     candidates = [_candidate(f, charter.flight_date, rank) for rank, f in enumerate(ready)]
     excluded: dict[str, str] = {}
     for round_no in range(1, ROUNDS + 1):
-        selection = select_passengers([c for c in candidates if c.id not in excluded], seats)
+        selection = select_passengers(without(candidates, set(excluded)), seats)
         feeders = [_feeder(f, charter, clock) for f in ready if f.key in selection.chosen]
         with transaction(runtime.sessions) as session:
             scenario = export_scenario(
@@ -425,10 +427,8 @@ def _drop(selection: SeatSelection, dropped: set[str], candidates: list[CharterC
     by_id = {c.id: c for c in candidates}
     return SeatSelection(
         chosen=kept,
-        not_chosen=tuple(c for c in by_id if c not in kept),
         persons=sum(by_id[c].persons for c in kept),
         escorts=sum(by_id[c].escorts for c in kept),
-        levels=selection.levels,
     )
 
 

@@ -15,6 +15,10 @@ from matplotlib.figure import Figure
 
 from ltrako.statistics import METRICS, Statistics
 
+# Deterministic SVG ids, set once: rc_context per call would rewrite the process-wide settings
+# under other threads' renderings.
+matplotlib.rcParams["svg.hashsalt"] = "ltrako"
+
 ImageFormat = Literal["png", "svg"]
 TREND = ("requested", "executed", "returned", "pool_placed", "cancelled")
 COMPARISON = ("requested", "executed", "pool_placed", "self_transport")
@@ -66,8 +70,7 @@ def _render(figure: Figure, fmt: ImageFormat) -> bytes:
     figure.tight_layout()
     buffer = io.BytesIO()
     if fmt == "svg":
-        with matplotlib.rc_context({"svg.hashsalt": "ltrako"}):
-            figure.savefig(buffer, format="svg", metadata={"Date": None})
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
     else:
         figure.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()

@@ -11,7 +11,8 @@ import csv
 import datetime as dt
 import html
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain
 from typing import Literal
 
 from openpyxl import Workbook
@@ -22,7 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session
 
 from ltrako import charts, statistics
-from ltrako.aps import AREA_LABELS, AREAS, TableRow, table_csv, totals
+from ltrako.aps import AREA_LABELS, AREAS, COLUMNS, TableRow, totals
 from ltrako.security import Principal
 from ltrako.statistics import BREAKDOWNS, METRICS, Statistics, StatRow, cancel_reason_label
 
@@ -157,17 +158,27 @@ def _values(row: StatRow, columns: list[str]) -> list[object]:
     return out
 
 
-def statistics_csv(stats: Statistics) -> Iterator[str]:
-    """Header with machine names, one line per key, the total last (key `total`)."""
-    columns = statistics_columns(stats)
+def csv_lines(rows: Iterable[Sequence[object]]) -> Iterator[str]:
+    """Rows as CSV lines, one at a time (streamed downloads)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    lines: list[list[object]] = [list(columns), *(_values(r, columns) for r in [*stats.rows, stats.total])]
-    for values in lines:
+    for values in rows:
         writer.writerow(values)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
+
+
+def table_csv(rows: Iterable[TableRow]) -> Iterator[str]:
+    """The parliamentary table as CSV lines (header first)."""
+    values = ((r.area, r.code, r.name, r.begleitet, r.erfolgreich_rueckgefuehrt) for r in rows)
+    return csv_lines(chain([COLUMNS], values))
+
+
+def statistics_csv(stats: Statistics) -> Iterator[str]:
+    """Header with machine names, one line per key, the total last (key `total`)."""
+    columns = statistics_columns(stats)
+    return csv_lines(chain([columns], (_values(r, columns) for r in [*stats.rows, stats.total])))
 
 
 def _german_header(columns: list[str]) -> list[str]:

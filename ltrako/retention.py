@@ -273,6 +273,3 @@ def _aps_cases(
         session.add(case)
         audit.updated(session, actor, "aps_case", case.id, "retention: pseudonymisiert")
     return len(cases)
-
-
-# ---------------------------------------------------------------------------- audit export

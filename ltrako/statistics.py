@@ -132,8 +132,8 @@ class StatRow:
         entered = self.counts["pool_entered"]
         return round(self.counts["pool_placed"] / entered, 4) if entered else None
 
-    def add(self, facts: RequestFacts, as_of: dt.date | None = None) -> None:
-        for metric in facts.metrics(as_of):
+    def add(self, facts: RequestFacts, metrics: Iterable[str]) -> None:
+        for metric in metrics:
             self.counts[metric] += 1
         self.counts["medical_receptions"] += facts.receptions
         self.counts["medical_confirmed"] += facts.receptions_confirmed
@@ -173,7 +173,7 @@ class RequestFacts:
     dublin_deadline: dt.date | None = None
     has_dublin: bool = False
 
-    def metrics(self, as_of: dt.date | None = None) -> Iterator[str]:
+    def metrics(self, as_of: dt.date) -> Iterator[str]:
         yield "requested"
         if self.committed:
             yield "planned"
@@ -194,7 +194,7 @@ class RequestFacts:
             yield "dublin_transfers"
             if self.status is S.COMPLETED:
                 yield "dublin_made"
-            elif self.dublin_deadline is not None and self.dublin_deadline < (as_of or dt.date.today()):
+            elif self.dublin_deadline is not None and self.dublin_deadline < as_of:
                 yield "dublin_expired"
 
 
@@ -335,29 +335,32 @@ def compute_many(
     zab_scope = scope_of(principal)
     span = parse_period(period)
     facts = collect_facts(session, span.first, span.last, zab_scope)
-    return [_aggregate(session, facts, span, b, zab_scope, as_of) for b in breakdowns]
+    # each request's metrics once (for every breakdown), as of one day
+    today = as_of or dt.date.today()
+    metrics = {rid: tuple(item.metrics(today)) for rid, item in facts.items()}
+    return [_aggregate(session, facts, metrics, span, b, zab_scope) for b in breakdowns]
 
 
 def _aggregate(
     session: Session,
     facts: dict[str, RequestFacts],
+    metrics: dict[str, tuple[str, ...]],
     span: Period,
     breakdown: str,
     zab_scope: str | None,
-    as_of: dt.date | None,
 ) -> Statistics:
     labels = _labels(session, breakdown, facts.values())
     rows: dict[str, StatRow] = {}
     if breakdown == "month":
         rows = {m: StatRow(m, labels(m)) for m in span.months()}  # empty months show as zeros
     total = StatRow("total", "gesamt" if zab_scope is None else f"ZAB {zab_scope}")
-    for item in facts.values():
+    for rid, item in facts.items():
         key = _key(item, breakdown)
         row = rows.get(key)
         if row is None:
             row = rows[key] = StatRow(key, labels(key))
-        row.add(item, as_of)
-        total.add(item, as_of)
+        row.add(item, metrics[rid])
+        total.add(item, metrics[rid])
     ordered = [rows[k] for k in sorted(rows)]
     return Statistics(span, breakdown, zab_scope or "NRW", ordered, total)
 

@@ -17,7 +17,6 @@ exchange format's objective.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -45,10 +44,8 @@ class CharterSeats:
 @dataclass(frozen=True, slots=True)
 class SeatSelection:
     chosen: tuple[str, ...]
-    not_chosen: tuple[str, ...]  # ready, but no seat left at their priority
     persons: int
     escorts: int
-    levels: tuple[int, ...]  # the optimum of each level, in order (for reports and tests)
 
 
 def select_passengers(
@@ -80,32 +77,26 @@ def select_passengers(
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1  # deterministic; the models are tiny
     solver.parameters.max_time_in_seconds = max(time_limit_s / len(levels), 0.5)
-    optima: list[int] = []
     for terms in levels:
         if not terms:
-            optima.append(0)
             continue
         expression = sum(weight * take[cid] for weight, cid in terms)
         model.maximize(expression)
         status = solver.solve(model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # cannot happen: "nobody" is feasible
             raise RuntimeError(f"charter selection failed: {solver.status_name(status)}")
-        best = round(solver.objective_value)
-        optima.append(best)
-        model.add(expression >= best)
+        model.add(expression >= round(solver.objective_value))
     chosen = {c.id for c in candidates if solver.boolean_value(take[c.id])}
     return SeatSelection(
         chosen=tuple(c.id for c in candidates if c.id in chosen),
-        not_chosen=tuple(c.id for c in candidates if c.id not in chosen),
         persons=sum(c.persons for c in candidates if c.id in chosen),
         escorts=sum(c.escorts for c in candidates if c.id in chosen),
-        levels=tuple(optima),
     )
 
 
-def escorts_on_board(persons: int, per_person: float = 1.0) -> int:
+def escorts_on_board(persons: int) -> int:
     """PBL on a charter: at least as many as returnees (FACTS 3.3, BMI rule of 2018)."""
-    return max(1, math.ceil(persons * per_person))
+    return max(1, persons)
 
 
 def without(candidates: Iterable[CharterCandidate], excluded: set[str]) -> list[CharterCandidate]:

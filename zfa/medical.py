@@ -33,9 +33,11 @@ from ltrako.security import Principal, Role
 R = ReceptionStatus
 LABELS_DE = {R.OPEN: "offen", R.REQUESTED: "angefragt", R.CONFIRMED: "bestätigt", R.DECLINED: "abgelehnt"}
 
+ZRK_ROLES = frozenset({Role.ZRK, Role.ADMIN})  # the medical reception's work
+
 
 def _zrk(principal: Principal) -> None:
-    if principal.role not in (Role.ZRK, Role.ADMIN):
+    if principal.role not in ZRK_ROLES:
         raise Forbidden("Nur die ZRK bearbeitet medizinische Inempfangnahmen.")
 
 
@@ -126,7 +128,7 @@ def set_details(session: Session, principal: Principal, *, case_id: int, details
     case = _case(session, case_id)
     request = session.get(TransportRequest, case.request_id)
     assert request is not None
-    if principal.role not in (Role.ZRK, Role.ADMIN) and not (
+    if principal.role not in ZRK_ROLES and not (
         principal.role is Role.ABH and request.abh_id == principal.abh_id
     ):
         raise Forbidden("Medizinische Angaben erfassen die zuständige ABH oder die ZRK.")
@@ -150,7 +152,7 @@ def cases_of_request(
     cases = list(
         session.exec(select(MedicalReception).where(MedicalReception.request_id == request_id)).all()
     )
-    details = principal.role is Role.ZRK
+    details = access.reads_medical_details(principal)
     for case in cases:
         audit.record(
             session,

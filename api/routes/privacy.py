@@ -11,9 +11,8 @@ from fastapi.responses import Response
 from api.deps import PrincipalDep, SessionDep
 from api.gates import allow
 from api.schemas import ErrorRead, ValidationErrorRead
-from ltrako import audit_export
+from ltrako import access, audit_export
 from ltrako.audit_export import TrailEntry
-from ltrako.security import Role
 
 router = APIRouter(prefix="/privacy", tags=["Datenschutz"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -26,7 +25,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.get(
     "/cases/{request_id}/audit",
-    dependencies=[allow(Role.DPO, Role.ADMIN)],
+    dependencies=[allow(*access.AUDIT_EXPORT_ROLES)],
     response_model=list[TrailEntry],
     responses={**ERRORS, 200: {"content": {"text/csv": {}}}},
 )
@@ -39,13 +38,15 @@ def case_audit(
     """Every audit event concerning the transport request, oldest first (the export is audited)."""
     entries = audit_export.case_audit_trail(session, principal, request_id=request_id, fmt=format)
     if format == "csv":
-        return Response(
-            audit_export.trail_csv(entries),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="protokoll-{_safe(request_id)}.csv"'},
-        )
+        return trail_download(entries, request_id)
     return entries  # ids, roles and actions only
 
 
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]", "_", name)
+def trail_download(entries: list[TrailEntry], request_id: str) -> Response:
+    """A case's audit trail as a CSV download (the API and the page)."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", request_id)
+    return Response(
+        audit_export.trail_csv(entries),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="protokoll-{name}.csv"'},
+    )

@@ -14,7 +14,7 @@ from api.schemas import (
     MedicalReceptionRead,
     ReceptionDecision,
 )
-from ltrako import transfers
+from ltrako import access, transfers
 from ltrako.dublin import Extension
 from ltrako.security import Role
 from zfa import medical
@@ -34,7 +34,7 @@ def reception_queue(
 ) -> list[MedicalReceptionRead]:
     """Open medical receptions (new ones are opened for flagged persons first), earliest due first."""
     rows = medical.queue(session, principal, lead_days=runtime.settings.medical_reception_lead_days)
-    return [MedicalReceptionRead.of(r, LABELS, principal.role is Role.ZRK) for r in rows]
+    return [MedicalReceptionRead.of(r, LABELS, access.reads_medical_details(principal)) for r in rows]
 
 
 @router.post(

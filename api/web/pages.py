@@ -22,9 +22,10 @@ from sqlmodel import Session, col, select
 from api.deps import RuntimeDep
 from api.gates import DISPATCH, STATISTICS, ZFA, ZRK, public
 from api.routes.aps import download
+from api.routes.privacy import trail_download
 from api.web.gantt import bars, gantt_svg, map_svg
 from api.web.session import COOKIE, UserDep, page_allow
-from ltrako import access, audit_export, charts, dayplan, exports, jobs, restplatz, statistics
+from ltrako import access, audit_export, charts, dayplan, exports, jobs, ratelimit, restplatz, statistics
 from ltrako.dayplan import REASON_LABELS_DE, RejectReason
 from ltrako.db import transaction
 from ltrako.errors import Forbidden, InvalidInput, LtrakoError
@@ -32,9 +33,10 @@ from ltrako.lifecycle import LABELS_DE
 from ltrako.models import Abh, Job, Location, RequestStatus, Zab
 from ltrako.requests import PersonDraft, RequestDraft, StopDraft, list_requests, submit_request
 from ltrako.runtime import Runtime
-from ltrako.security import Principal, Role, TokenError, local_issuer
+from ltrako.security import LocalIssuer, Principal, Role, TokenError, local_issuer
 from ltrako.tours import committed_tours
 from planner.model import LocationKind
+from zfa import medical, workflow
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -108,12 +110,11 @@ def login(
     zab: str = Form(""),
     abh: str = Form(""),
 ) -> Response:
-    from ltrako import ratelimit  # imported here: this function alone is the login's
-
     runtime: Runtime = request.app.state.runtime
     settings = runtime.settings
-    try:
-        issuer = local_issuer(settings)
+    try:  # the service's own local issuer, else the refusal (an OIDC issuer is configured)
+        verifier = request.app.state.verifier
+        issuer = verifier if isinstance(verifier, LocalIssuer) else local_issuer(settings)
     except TokenError as exc:
         return _back("/web/login", str(exc.args[0]), "error")
     # Counted in the database (all instances), per keyed hash of the address, before anything else.
@@ -367,12 +368,7 @@ def privacy_export(request: Request, user: UserDep, runtime: RuntimeDep, request
         return _refused(request, user, exc)
     except LtrakoError as exc:
         return _back("/web/datenschutz", exc.message, "error", request_id=request_id)
-    name = "".join(c if c.isalnum() or c in "-_" else "_" for c in request_id)
-    return Response(
-        audit_export.trail_csv(entries),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="protokoll-{name}.csv"'},
-    )
+    return trail_download(entries, request_id)
 
 
 # ---------------------------------------------------------------------------- ABH
@@ -499,8 +495,6 @@ def _form_field(api_field: str) -> str:
 
 @router.get("/zfa", dependencies=[page_allow(*ZFA)], response_class=HTMLResponse)
 def zfa_page(request: Request, user: UserDep, runtime: RuntimeDep) -> HTMLResponse:
-    from zfa import workflow
-
     try:
         with transaction(runtime.sessions) as session:
             rows = workflow.queue(session, user)
@@ -511,8 +505,6 @@ def zfa_page(request: Request, user: UserDep, runtime: RuntimeDep) -> HTMLRespon
 
 @router.post("/zfa/transits/{transit_id}/{action}", dependencies=[page_allow(*ZFA)])
 def zfa_action(transit_id: int, action: str, user: UserDep, runtime: RuntimeDep) -> Response:
-    from zfa import workflow
-
     try:
         with transaction(runtime.sessions) as session:
             if action == "submit":
@@ -531,8 +523,6 @@ def zfa_document(transit_id: int, user: UserDep, runtime: RuntimeDep) -> Respons
     """The request for the federal police airport office as a JSON download."""
     import json
 
-    from zfa import workflow
-
     try:
         with transaction(runtime.sessions) as session:
             document = workflow.document(session, user, transit_id=transit_id)
@@ -547,14 +537,15 @@ def zfa_document(transit_id: int, user: UserDep, runtime: RuntimeDep) -> Respons
 
 @router.get("/zrk", dependencies=[page_allow(*ZRK)], response_class=HTMLResponse)
 def zrk_page(request: Request, user: UserDep, runtime: RuntimeDep) -> HTMLResponse:
-    from zfa import medical
-
     try:
         with transaction(runtime.sessions) as session:
             rows = medical.queue(session, user, lead_days=runtime.settings.medical_reception_lead_days)
     except LtrakoError as exc:
         return _refused(request, user, exc)
-    return _page(request, "zrk.html", user, rows=rows, labels=medical.LABELS_DE, zone=runtime.zone)
+    details = access.reads_medical_details(user)
+    return _page(
+        request, "zrk.html", user, rows=rows, labels=medical.LABELS_DE, zone=runtime.zone, details=details
+    )
 
 
 def refused_page(request: Request, user: Principal, reason: str) -> HTMLResponse:

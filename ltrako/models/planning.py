@@ -60,7 +60,6 @@ class RestplatzRun(SQLModel, table=True):
     pool_size: int = 0
     offers_made: int = 0  # new offers of this run (identical open offers are kept, not counted)
     offers_open: int = 0  # open offers of the day after the run
-    taken: int = 0  # unused since 0006: counted from the offers (restplatz.taken_counts)
     still_open: int = 0  # pool requests without any offer after the run
     error: str | None = Field(default=None, max_length=400)
 

@@ -15,15 +15,10 @@ from pathlib import Path
 
 import httpx2 as httpx
 
+from bench.load import free_port
 from tests.conftest import TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _env(database_url: str, **settings: str) -> dict[str, str]:
