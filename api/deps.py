@@ -9,9 +9,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
-from ltrako.db import transaction
-from ltrako.runtime import Runtime
-from ltrako.security import Principal, TokenError, TokenVerifier
+from ltrako.core.db import transaction
+from ltrako.core.runtime import Runtime
+from ltrako.core.security import Principal, TokenError, TokenVerifier
 
 bearer = HTTPBearer(
     auto_error=False, description="JWT des lokalen Ausstellers (ltrako token) oder des OIDC-Anbieters."

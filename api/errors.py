@@ -16,9 +16,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from api.schemas import DB_INT_MAX, FIRST_DAY, LAST_DAY
-from ltrako.errors import Conflict, FieldProblem, Forbidden, InvalidInput, LtrakoError, NotFound
-from ltrako.security import TokenError
+from api.schemas.common import DB_INT_MAX, FIRST_DAY, LAST_DAY
+from ltrako.core.errors import Conflict, FieldProblem, Forbidden, InvalidInput, LtrakoError, NotFound
+from ltrako.core.security import TokenError
 
 log = logging.getLogger(__name__)
 

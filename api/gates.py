@@ -16,10 +16,11 @@ from fastapi.params import Depends as DependsParam
 from sqlmodel import Session
 
 from api.deps import PrincipalDep, SessionDep
-from ltrako import access, audit, restplatz
-from ltrako.errors import Forbidden
+from ltrako.core import access, audit
+from ltrako.core.errors import Forbidden
+from ltrako.core.security import Principal, Role
 from ltrako.models import AuditAction, AuditOutcome
-from ltrako.security import Principal, Role
+from ltrako.planning import restplatz
 from zfa import medical, workflow
 
 ALL_ROLES = frozenset(Role)

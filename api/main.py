@@ -13,10 +13,10 @@ from api import errors, headers, web
 from api.admission import Admission
 from api.routes import aps, charter, health, jobs, planning, privacy, reference, requests, restplatz, zfa, zrk
 from api.web import pages
-from ltrako.config import Settings
-from ltrako.jobs import start_threads
-from ltrako.runtime import Runtime, open_runtime
-from ltrako.security import build_verifier, check_production
+from ltrako.core.config import Settings
+from ltrako.core.runtime import Runtime, open_runtime
+from ltrako.core.security import build_verifier, check_production
+from ltrako.workers.jobs import start_threads
 
 API_PREFIX = "/api/v1"
 
@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         stop_workers, _threads = start_threads(runtime, settings.worker_threads)
         scheduler = None
         if settings.scheduler:
-            from ltrako.nightly import start_scheduler
+            from ltrako.workers.nightly import start_scheduler
 
             scheduler = start_scheduler(runtime)
         try:

@@ -27,8 +27,9 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
-from ltrako import aps, exports, statistics
-from ltrako.db import make_engine, session_factory, transaction, upgrade
+from ltrako.aps import exports, statistics, tables
+from ltrako.core.db import make_engine, session_factory, transaction, upgrade
+from ltrako.core.security import Principal, Role
 from ltrako.models import (
     DublinTransfer,
     Person,
@@ -37,8 +38,7 @@ from ltrako.models import (
     TransportRequest,
     TransportRequestPerson,
 )
-from ltrako.security import Principal, Role
-from ltrako.seed import load_reference
+from ltrako.requests.seed import load_reference
 
 S = RequestStatus
 YEAR = 2025
@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
             timed(f"export 2025 by ZAB as {fmt}" + (" (with charts)" if fmt != "csv" else ""), export, base)
         _, table = timed(
             "parliamentary table 2025-H1 from stored data",
-            lambda: aps.table_from_store(session, MINISTRY, f"{YEAR}-H1"),
+            lambda: tables.table_from_store(session, MINISTRY, f"{YEAR}-H1"),
             base,
         )
         print(f"table rows: {len(table)}, begleitet {sum(r.begleitet for r in table)}")

@@ -1,8 +1,8 @@
 """Load: the HTTP service on PostgreSQL with several uvicorn workers, at rising concurrency.
 
 The script sets itself up: a fresh PostgreSQL database `ltrako_load_<hex>` (migrated with
-`ltrako.db.upgrade`, reference data from `ltrako.seed.load_reference`), demo days from
-`ltrako.demo.load_demo_day` run through the daily loop in-process as `bench.restplatz` does
+`ltrako.core.db.upgrade`, reference data from `ltrako.requests.seed.load_reference`), demo days from
+`ltrako.planning.demo.load_demo_day` run through the daily loop in-process as `bench.restplatz` does
 (a share of each day's requests rejected by its ZAB, first pass per ZAB, every proposed tour
 accepted, the planner's rejections confirmed, one Restplatzbörse run): the *main day* (requests,
 committed tours, plan versions, open offers) for the dispatch reads, and one *pool day* per
@@ -89,12 +89,11 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, func, select
 
 from bench.restplatz import ADMIN, TZ, clear_all
-from ltrako import dayplan, restplatz
-from ltrako.config import Settings
-from ltrako.dayplan import RejectReason
-from ltrako.db import normalize_url, transaction, upgrade
-from ltrako.demo import load_demo_day
-from ltrako.errors import Conflict
+from ltrako.core.config import Settings
+from ltrako.core.db import normalize_url, transaction, upgrade
+from ltrako.core.errors import Conflict
+from ltrako.core.runtime import Runtime, open_runtime
+from ltrako.core.security import Role, local_issuer
 from ltrako.models import (
     Abh,
     OfferStatus,
@@ -107,9 +106,10 @@ from ltrako.models import (
     TransportRequestPerson,
     Zab,
 )
-from ltrako.runtime import Runtime, open_runtime
-from ltrako.security import Role, local_issuer
-from ltrako.seed import load_reference
+from ltrako.planning import dayplan, restplatz
+from ltrako.planning.dayplan import RejectReason
+from ltrako.planning.demo import load_demo_day
+from ltrako.requests.seed import load_reference
 
 ROOT = Path(__file__).resolve().parent.parent
 API = "/api/v1"
@@ -368,7 +368,7 @@ class Service:
         )
         # the planning worker (its CPU counts as the service's)
         self.worker = subprocess.Popen(
-            [sys.executable, "-m", "ltrako.cli", "worker"],
+            [sys.executable, "-m", "cli.main", "worker"],
             cwd=ROOT,
             env=env,
             stdout=self.log,

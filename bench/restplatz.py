@@ -29,12 +29,11 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
-from ltrako import dayplan, restplatz
-from ltrako.config import Settings
-from ltrako.convert import export_scenario
-from ltrako.db import transaction, upgrade
-from ltrako.demo import load_demo_day
-from ltrako.errors import Conflict
+from ltrako.core.config import Settings
+from ltrako.core.db import transaction, upgrade
+from ltrako.core.errors import Conflict
+from ltrako.core.runtime import open_runtime
+from ltrako.core.security import Principal, Role
 from ltrako.models import (
     Escort,
     EscortShift,
@@ -45,9 +44,10 @@ from ltrako.models import (
     TransportRequest,
     Zab,
 )
-from ltrako.runtime import open_runtime
-from ltrako.security import Principal, Role
-from ltrako.tours import committed_plan, committed_tours
+from ltrako.planning import dayplan, restplatz
+from ltrako.planning.demo import load_demo_day
+from ltrako.planning.scenario import export_scenario
+from ltrako.planning.tours import committed_plan, committed_tours
 from planner.validate import validate
 from zfa import medical, workflow
 
@@ -181,7 +181,7 @@ def clear_all(session) -> None:  # type: ignore[no-untyped-def]
     """ZFA and ZRK have done their work: every transit approved, every medical reception confirmed.
 
     The benchmark is about the Restplatzbörse; clearances would otherwise hold transports
-    (ltrako.clearance) and shrink the first pass for reasons outside this measurement.
+    (ltrako.planning.clearance) and shrink the first pass for reasons outside this measurement.
     """
     zfa, zrk = Principal("bench-zfa", Role.ZFA), Principal("bench-zrk", Role.ZRK)
     for flight_id in session.exec(select(Flight.id)).all():

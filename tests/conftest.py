@@ -20,11 +20,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from api.main import create_app
-from ltrako.config import Settings
-from ltrako.db import make_engine, normalize_url, session_factory, transaction, upgrade
-from ltrako.runtime import Runtime
-from ltrako.security import Role, local_issuer
-from ltrako.seed import load_reference
+from ltrako.core.config import Settings
+from ltrako.core.db import make_engine, normalize_url, session_factory, transaction, upgrade
+from ltrako.core.runtime import Runtime
+from ltrako.core.security import Role, local_issuer
+from ltrako.requests.seed import load_reference
 
 POSTGRES_URL = os.environ.get("LTRAKO_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("LTRAKO_REQUIRE_POSTGRES") == "1"

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli.main import app
 from fixtures.demo_day import generate_day
-from ltrako.cli import app
-from ltrako.config import Settings
-from ltrako.security import Role, local_issuer
+from ltrako.core.config import Settings
+from ltrako.core.security import Role, local_issuer
 from planner.io import dump_json, load_scenario, write_scenario
 from tests.factories import DAY
 

@@ -3,5 +3,5 @@
 Built so far (issue 6, in progress): itineraries with airport-local times (`itinerary`),
 transit detection with the directive's deadlines (`transit`), the ZFA workflow (`workflow`),
 ZRK medical reception cases (`medical`) and `ltrako zfa check`. Dublin transfer deadlines live
-in `ltrako.dublin`, because committing a tour checks them.
+in `ltrako.requests.dublin`, because committing a tour checks them.
 """

@@ -8,9 +8,9 @@ from typing import Any
 import pycountry
 from sqlmodel import Session
 
-from ltrako import audit
+from ltrako.core import audit
+from ltrako.core.security import Principal
 from ltrako.models import AuditAction, Flight, FlightKind, FlightLeg, TransitRequest
-from ltrako.security import Principal
 from zfa import workflow
 from zfa.itinerary import read_itinerary
 from zfa.transit import TransitRules

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fixtures.reference import airport_country, airport_timezone, is_known_airport
-from ltrako.errors import FieldProblem, InvalidInput
+from ltrako.core.errors import FieldProblem, InvalidInput
 
 
 @dataclass(frozen=True, slots=True)

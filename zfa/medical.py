@@ -4,7 +4,7 @@ A person flagged `requires_medical_reception` on a transport with a known destin
 makes a case: due a lead time before the pickup (setting, an assumption), the contact from the
 directory (fixture), status open → requested → confirmed | declined. Opening a case makes the
 planner demand a medical escort for the transport; until every case of a transport is
-confirmed it cannot be committed (ltrako.clearance). The medical details are read by role
+confirmed it cannot be committed (ltrako.planning.clearance). The medical details are read by role
 `zrk` only (audited); everyone else who may see the request sees that a case exists and its
 status.
 """
@@ -16,9 +16,9 @@ import datetime as dt
 from sqlmodel import Session, col, select
 
 from fixtures.reference import medical_contacts
-from ltrako import access, audit
-from ltrako.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
-from ltrako.lifecycle import TERMINAL
+from ltrako.core import access, audit
+from ltrako.core.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
+from ltrako.core.security import Principal, Role
 from ltrako.models import (
     AuditAction,
     Flight,
@@ -28,7 +28,7 @@ from ltrako.models import (
     TransportRequest,
     TransportRequestPerson,
 )
-from ltrako.security import Principal, Role
+from ltrako.requests.lifecycle import TERMINAL
 
 R = ReceptionStatus
 LABELS_DE = {R.OPEN: "offen", R.REQUESTED: "angefragt", R.CONFIRMED: "bestätigt", R.DECLINED: "abgelehnt"}

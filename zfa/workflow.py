@@ -2,7 +2,7 @@
 
 Every step records who and when and is audited. A decision notifies the ABHs whose transport
 requests use the flight; a rejection puts the flight up for rebooking, which holds those
-transports (ltrako.clearance refuses to commit them).
+transports (ltrako.planning.clearance refuses to commit them).
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from ltrako import audit
-from ltrako.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
+from ltrako.core import audit
+from ltrako.core.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
+from ltrako.core.security import Principal, Role
 from ltrako.models import (
     AuditAction,
     Flight,
@@ -23,7 +24,6 @@ from ltrako.models import (
     TransitStatus,
     TransportRequest,
 )
-from ltrako.security import Principal, Role
 from zfa.itinerary import Itinerary, Leg
 from zfa.transit import TransitRules, transits
 

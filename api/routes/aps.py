@@ -12,9 +12,10 @@ from fastapi.responses import Response, StreamingResponse
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.gates import MINISTRY, STATISTICS, allow
-from api.schemas import ErrorRead, ImportRead, ParliamentaryRowRead, StatisticsRead, ValidationErrorRead
-from ltrako import aps, charts, exports, statistics
-from ltrako.errors import FieldProblem, InvalidInput
+from api.schemas.aps import ImportRead, ParliamentaryRowRead, StatisticsRead
+from api.schemas.common import ErrorRead, ValidationErrorRead
+from ltrako.aps import charts, exports, statistics, tables
+from ltrako.core.errors import FieldProblem, InvalidInput
 
 router = APIRouter(prefix="/aps", tags=["APS-Statistik"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -108,7 +109,7 @@ def parliamentary_table(
     format: Literal["json", "csv", "xlsx", "html"] = "json",
 ) -> Any:
     """Per area and nationality: begleitet / erfolgreich rückgeführt (imported cases and ltrako's own)."""
-    rows = aps.table_from_store(session, principal, half)
+    rows = tables.table_from_store(session, principal, half)
     if format == "json":
         return [ParliamentaryRowRead.model_validate(r, from_attributes=True) for r in rows]
     return download(exports.table_export(rows, half, format), format, f"landtag-tabelle-{half}")
@@ -142,6 +143,6 @@ async def import_cases(
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput([FieldProblem("body", "Datei ist nicht UTF-8-kodiert.")]) from exc
-    cases = aps.read_cases(io.StringIO(text, newline=""))
-    result = aps.import_cases(session, principal, cases=cases, batch=batch)
+    cases = tables.read_cases(io.StringIO(text, newline=""))
+    result = tables.import_cases(session, principal, cases=cases, batch=batch)
     return ImportRead(batch=result.batch, added=result.added, updated=result.updated)

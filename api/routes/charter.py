@@ -8,17 +8,10 @@ from fastapi import APIRouter, Query
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.gates import SUBMITTERS, ZFA, allow
-from api.schemas import (
-    CharterCreate,
-    CharterRead,
-    ErrorRead,
-    ReadinessUpdate,
-    RemovalCaseCreate,
-    RemovalCaseRead,
-    ValidationErrorRead,
-)
-from ltrako import charter as service
-from ltrako.security import Role
+from api.schemas.aps import CharterCreate, CharterRead, ReadinessUpdate, RemovalCaseCreate, RemovalCaseRead
+from api.schemas.common import ErrorRead, ValidationErrorRead
+from ltrako.core.security import Role
+from ltrako.planning import charter as service
 
 router = APIRouter(tags=["Sammelcharter"])
 ERRORS: dict[int | str, dict[str, Any]] = {

@@ -5,7 +5,7 @@ from sqlalchemy import text
 
 from api.deps import SessionDep
 from api.gates import public
-from api.schemas import HealthRead
+from api.schemas.common import HealthRead
 
 router = APIRouter(tags=["Betrieb"])
 

@@ -10,8 +10,9 @@ from fastapi import APIRouter
 
 from api.deps import PrincipalDep, SessionDep
 from api.gates import DISPATCH, allow
-from api.schemas import DECISION_ERRORS, JobCreate, JobRead
-from ltrako import jobs
+from api.schemas.common import DECISION_ERRORS
+from api.schemas.planning import JobCreate, JobRead
+from ltrako.workers import jobs
 
 router = APIRouter(tags=["Planungsaufträge"])
 

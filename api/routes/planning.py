@@ -6,18 +6,11 @@ from fastapi import APIRouter, Query
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.gates import DISPATCH, allow
-from api.schemas import (
-    DECISION_ERRORS,
-    Day,
-    PlanCreate,
-    PlanVersionRead,
-    RejectCreate,
-    RejectedList,
-    TourCommitted,
-    TransportRequestRead,
-)
-from ltrako import dayplan
-from ltrako.requests import get_request
+from api.schemas.common import DECISION_ERRORS, Day
+from api.schemas.planning import PlanCreate, PlanVersionRead, RejectCreate, RejectedList, TourCommitted
+from api.schemas.requests import TransportRequestRead
+from ltrako.planning import dayplan
+from ltrako.requests.submission import get_request
 
 router = APIRouter(tags=["Tagesplanung"])
 ERRORS = DECISION_ERRORS

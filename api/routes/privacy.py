@@ -10,9 +10,10 @@ from fastapi.responses import Response
 
 from api.deps import PrincipalDep, SessionDep
 from api.gates import allow
-from api.schemas import ErrorRead, ValidationErrorRead
-from ltrako import access, audit_export
-from ltrako.audit_export import TrailEntry
+from api.schemas.common import ErrorRead, ValidationErrorRead
+from ltrako.core import access
+from ltrako.privacy import audit_export
+from ltrako.privacy.audit_export import TrailEntry
 
 router = APIRouter(prefix="/privacy", tags=["Datenschutz"])
 ERRORS: dict[int | str, dict[str, Any]] = {

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 from api.deps import PrincipalDep, SessionDep
 from api.gates import allow
-from api.schemas import AbhRead, LocationRead, VehicleRead, ZabRead
-from ltrako import reference
+from api.schemas.reference import AbhRead, LocationRead, VehicleRead, ZabRead
+from ltrako.requests import reference
 from planner.model import LocationKind
 
 router = APIRouter(tags=["Stammdaten"])

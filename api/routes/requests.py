@@ -9,17 +9,12 @@ from fastapi import APIRouter, Header, Query, Request, Response
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.gates import CASE_READERS, DISPATCH, SUBMITTERS, allow
-from api.schemas import (
-    CompleteCreate,
-    Day,
-    ErrorRead,
-    TransportRequestCreate,
-    TransportRequestRead,
-    ValidationErrorRead,
-)
-from ltrako import execution, idempotency
-from ltrako import requests as service
+from api.schemas.common import Day, ErrorRead, ValidationErrorRead
+from api.schemas.requests import CompleteCreate, TransportRequestCreate, TransportRequestRead
+from ltrako.core import idempotency
 from ltrako.models import RequestStatus
+from ltrako.requests import execution
+from ltrako.requests import submission as service
 
 router = APIRouter(prefix="/transport-requests", tags=["Transportaufträge"])
 ERRORS: dict[int | str, dict[str, Any]] = {

@@ -6,19 +6,13 @@ from fastapi import APIRouter, Query
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.gates import DISPATCH, SUBMITTERS, allow
-from api.schemas import (
-    DECISION_ERRORS,
-    CloseCreate,
-    Day,
-    OfferRead,
-    RunCreate,
-    RunRead,
-    TransportRequestRead,
-)
-from ltrako import restplatz
+from api.schemas.common import DECISION_ERRORS, Day
+from api.schemas.planning import OfferRead, RunCreate, RunRead
+from api.schemas.requests import CloseCreate, TransportRequestRead
+from ltrako.core.security import Role
 from ltrako.models import OfferStatus, RequestStatus
-from ltrako.requests import get_request
-from ltrako.security import Role
+from ltrako.planning import restplatz
+from ltrako.requests.submission import get_request
 
 router = APIRouter(tags=["Restplatzbörse"])
 ERRORS = DECISION_ERRORS

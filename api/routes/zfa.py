@@ -9,8 +9,8 @@ from sqlmodel import col, select
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.gates import ZFA, allow
-from api.schemas import (
-    DECISION_ERRORS,
+from api.schemas.common import DECISION_ERRORS
+from api.schemas.zfa import (
     FlightCreate,
     FlightRead,
     NotificationRead,
@@ -18,9 +18,9 @@ from api.schemas import (
     TransitDetect,
     TransitRead,
 )
-from ltrako import audit
+from ltrako.core import audit
+from ltrako.core.security import Role
 from ltrako.models import AuditAction, FlightKind, Notification
-from ltrako.security import Role
 from zfa import flights, workflow
 from zfa.transit import rules_from
 

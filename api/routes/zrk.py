@@ -6,17 +6,12 @@ from fastapi import APIRouter
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.gates import CASE_READERS, DISPATCH, ZRK, allow
-from api.schemas import (
-    DECISION_ERRORS,
-    DublinCreate,
-    DublinRead,
-    MedicalDetails,
-    MedicalReceptionRead,
-    ReceptionDecision,
-)
-from ltrako import access, transfers
-from ltrako.dublin import Extension
-from ltrako.security import Role
+from api.schemas.common import DECISION_ERRORS
+from api.schemas.zrk import DublinCreate, DublinRead, MedicalDetails, MedicalReceptionRead, ReceptionDecision
+from ltrako.core import access
+from ltrako.core.security import Role
+from ltrako.requests import transfers
+from ltrako.requests.dublin import Extension
 from zfa import medical
 
 router = APIRouter(tags=["ZRK und Dublin"])

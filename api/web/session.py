@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from api.gates import ALL_ROLES, GATE_ATTRIBUTE
-from ltrako.security import Principal, Role, TokenError, TokenVerifier
+from ltrako.core.security import Principal, Role, TokenError, TokenVerifier
 
 COOKIE = "ltrako_session"
 

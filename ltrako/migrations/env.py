@@ -1,12 +1,12 @@
-"""Alembic environment: runs on the connection ltrako.db.upgrade hands over, or on DATABASE_URL."""
+"""Alembic environment: runs on the connection ltrako.core.db.upgrade hands over, or on DATABASE_URL."""
 
 from __future__ import annotations
 
 from alembic import context
 
 import ltrako.models  # noqa: F401  (registers every table on the metadata)
-from ltrako.config import Settings
-from ltrako.db import make_engine
+from ltrako.core.config import Settings
+from ltrako.core.db import make_engine
 from ltrako.models import metadata
 
 SCHEDULER_TABLE = "ltrako_scheduler_jobs"  # APScheduler's job store manages its own table

@@ -93,11 +93,11 @@ class DublinTransfer(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     request_id: str = Field(max_length=32, foreign_key="transport_request.id", unique=True)
     facility_location_id: str = Field(max_length=32, foreign_key="location.id")
-    basis: str = Field(max_length=16)  # ltrako.dublin.LegalBasis
+    basis: str = Field(max_length=16)  # ltrako.requests.dublin.LegalBasis
     application_registered: dt.date
     accepted_on: dt.date
     court_decision_on: dt.date | None = None
-    extension: str = Field(default="none", max_length=16)  # ltrako.dublin.Extension
+    extension: str = Field(default="none", max_length=16)  # ltrako.requests.dublin.Extension
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_by: str = Field(max_length=80)
 

@@ -57,7 +57,7 @@ class Person(SQLModel, table=True):
     wheelchair: bool = False
     requires_medical_reception: bool = False
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    # Set when retention replaced the case reference and cleared the flags (ltrako.retention).
+    # Set when retention replaced the case reference and cleared the flags (ltrako.privacy.retention).
     pseudonymised_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

@@ -14,11 +14,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from ltrako.config import Settings
-from ltrako.db import transaction
+from ltrako.core.config import Settings
+from ltrako.core.db import transaction
+from ltrako.core.runtime import Runtime
+from ltrako.core.security import LocalIssuer, OidcVerifier, Role, TokenError, local_issuer
 from ltrako.models import AuditEvent
-from ltrako.runtime import Runtime
-from ltrako.security import LocalIssuer, OidcVerifier, Role, TokenError, local_issuer
 from tests.conftest import TEST_SECRET
 from tests.factories import request_body
 

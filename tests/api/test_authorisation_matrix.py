@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from api.gates import rule_of
 from api.main import route_table
 from api.web.session import COOKIE
-from ltrako.security import Role
+from ltrako.core.security import Role
 
 A, Z, F, K, M, D, ADM = Role.ABH, Role.ZAB, Role.ZFA, Role.ZRK, Role.MINISTRY, Role.DPO, Role.ADMIN
 EVERYONE = frozenset(Role)

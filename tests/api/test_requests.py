@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
-from ltrako.db import transaction
+from ltrako.core.db import transaction
+from ltrako.core.runtime import Runtime
 from ltrako.models import AuditEvent, Gender, Person, TransportRequest
-from ltrako.requests import PersonDraft, RequestDraft, StopDraft
-from ltrako.runtime import Runtime
+from ltrako.requests.submission import PersonDraft, RequestDraft, StopDraft
 from tests.factories import request_body
 
 URL = "/api/v1/transport-requests"

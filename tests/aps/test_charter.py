@@ -13,14 +13,14 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 from typer.testing import CliRunner
 
+from cli.main import app
 from fixtures.reference import fleet
 from fixtures.roster import roster
-from ltrako.charter import plan_charter
-from ltrako.cli import app
-from ltrako.db import transaction
+from ltrako.core.db import transaction
+from ltrako.core.runtime import Runtime
+from ltrako.core.security import SYSTEM
 from ltrako.models import Escort, EscortShift, MedicalReception, Person, ReceptionStatus
-from ltrako.runtime import Runtime
-from ltrako.security import SYSTEM
+from ltrako.planning.charter import plan_charter
 from planner.charter import CharterCandidate, CharterSeats, select_passengers
 from planner.model import Plan, Scenario, Unassigned, UnassignedReason
 from planner.params import SolveParams

@@ -17,12 +17,12 @@ from PIL import Image
 from sqlmodel import Session, col, func, select
 from typer.testing import CliRunner
 
-from ltrako.aps import table_from_store
-from ltrako.cli import app
-from ltrako.db import transaction
+from cli.main import app
+from ltrako.aps.tables import table_from_store
+from ltrako.core.db import transaction
+from ltrako.core.runtime import Runtime
+from ltrako.core.security import Principal, Role
 from ltrako.models import ApsCase, RequestStatus, RequestStatusChange, TransportRequest
-from ltrako.runtime import Runtime
-from ltrako.security import Principal, Role
 from tests.aps.history import (
     EXPECTED_H1,
     EXPECTED_TABLE_H1,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
-from ltrako.db import transaction
-from ltrako.errors import Forbidden, InvalidInput
-from ltrako.runtime import Runtime
-from ltrako.security import Principal, Role
-from ltrako.statistics import METRICS, compute, parse_period
+from ltrako.aps.statistics import METRICS, compute, parse_period
+from ltrako.core.db import transaction
+from ltrako.core.errors import Forbidden, InvalidInput
+from ltrako.core.runtime import Runtime
+from ltrako.core.security import Principal, Role
 from tests.aps.history import (
     AS_OF,
     EXPECTED_BY,

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ltrako.aps import country_name, half_year, parliamentary_table, read_cases
-from ltrako.cli import app
-from ltrako.errors import InvalidInput
+from cli.main import app
+from ltrako.aps.tables import country_name, half_year, parliamentary_table, read_cases
+from ltrako.core.errors import InvalidInput
 
 CASES = """case_ref,area,nationality,accompanied_on,returned_on
 A1,kommunal,ALB,2022-01-01,2022-01-02

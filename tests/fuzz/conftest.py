@@ -1,6 +1,6 @@
 """The fuzzed world: per backend one database with the reference data, a demo day and a worked day.
 
-The demo day (ltrako.demo) is loaded for the next working day and then taken through the
+The demo day (ltrako.planning.demo) is loaded for the next working day and then taken through the
 daily loop once, through the API, so that every kind of record the API addresses exists:
 a plan version with accepted and proposed tours, a request in the Restplatzbörse with the
 run's offers, a flight with a transit request, ZRK cases, a Dublin transfer, a removal case
@@ -40,12 +40,12 @@ from sqlalchemy import Engine, event, text
 from sqlmodel import col, select
 
 from api.main import create_app
-from ltrako.config import Settings
-from ltrako.db import make_engine, session_factory, transaction
-from ltrako.demo import load_demo_day
+from ltrako.core.config import Settings
+from ltrako.core.db import make_engine, session_factory, transaction
+from ltrako.core.runtime import Runtime
+from ltrako.core.security import SYSTEM, Role, local_issuer
 from ltrako.models import Person, RequestStatus, TransportRequest
-from ltrako.runtime import Runtime
-from ltrako.security import SYSTEM, Role, local_issuer
+from ltrako.planning.demo import load_demo_day
 from tests.conftest import TEST_SECRET, _admin_engine, _with_database
 
 # schemathesis 4.32's fixture-loaded schemas rename the running test per operation through

@@ -8,12 +8,12 @@ import pytest
 from sqlmodel import func, select
 
 from fixtures.demo_day import generate_day
-from ltrako.convert import export_scenario, import_scenario
-from ltrako.db import transaction
-from ltrako.errors import InvalidInput
+from ltrako.core.db import transaction
+from ltrako.core.errors import InvalidInput
+from ltrako.core.runtime import Runtime
+from ltrako.core.security import SYSTEM
 from ltrako.models import EscortShift, Location, RequestStatus, TransportRequest
-from ltrako.runtime import Runtime
-from ltrako.security import SYSTEM
+from ltrako.planning.scenario import export_scenario, import_scenario
 from planner.model import LockedStop, LockedTour, MatrixTravel, Scenario, StopType, StopWindow
 from tests.factories import DAY, H
 

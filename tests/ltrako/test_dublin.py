@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from ltrako.dublin import (
+from ltrako.requests.dublin import (
     DublinCase,
     Extension,
     LegalBasis,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from ltrako.db import transaction
-from ltrako.errors import Conflict
-from ltrako.lifecycle import ALLOWED, TERMINAL, can_move, record_status
+from ltrako.core.db import transaction
+from ltrako.core.errors import Conflict
+from ltrako.core.runtime import Runtime
+from ltrako.core.security import Principal, Role
 from ltrako.models import RequestStatus, RequestStatusChange
-from ltrako.requests import submit_request
-from ltrako.runtime import Runtime
-from ltrako.security import Principal, Role
+from ltrako.requests.lifecycle import ALLOWED, TERMINAL, can_move, record_status
+from ltrako.requests.submission import submit_request
 from tests.api.test_requests import draft
 
 S = RequestStatus

@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from ltrako.db import downgrade, make_engine, upgrade
+from ltrako.core.db import downgrade, make_engine, upgrade
 from ltrako.models import metadata
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from ltrako.db import transaction
+from ltrako.core.db import transaction
+from ltrako.core.runtime import Runtime
 from ltrako.models import Abh, Location, Vehicle, Zab
-from ltrako.reference import list_abhs, list_zabs, responsible_zab
-from ltrako.runtime import Runtime
-from ltrako.seed import load_reference
+from ltrako.requests.reference import list_abhs, list_zabs, responsible_zab
+from ltrako.requests.seed import load_reference
 
 
 def test_five_zabs_and_every_abh_has_exactly_one_zab(runtime: Runtime) -> None:

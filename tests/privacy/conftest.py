@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from sqlmodel import Session, select
 
-from ltrako.db import transaction
+from ltrako.core.db import transaction
+from ltrako.core.runtime import Runtime
 from ltrako.models import (
     ApsCase,
     CaseStatus,
@@ -24,7 +25,6 @@ from ltrako.models import (
     TransportRequest,
     TransportRequestPerson,
 )
-from ltrako.runtime import Runtime
 from tests.aps.history import seed_history
 
 # With 365 days kept, requests served before 15.6.2026 are old: H-001…H-028 are closed and old,

@@ -12,13 +12,13 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from ltrako.audit_export import case_audit_trail
-from ltrako.cli import app
-from ltrako.db import transaction
-from ltrako.errors import Forbidden
+from cli.main import app
+from ltrako.core.db import transaction
+from ltrako.core.errors import Forbidden
+from ltrako.core.runtime import Runtime
+from ltrako.core.security import Principal, Role
 from ltrako.models import AuditEvent, Person
-from ltrako.runtime import Runtime
-from ltrako.security import Principal, Role
+from ltrako.privacy.audit_export import case_audit_trail
 from tests.factories import request_body
 
 Auth = Callable[..., dict[str, str]]

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.headers import CSP
 from api.main import create_app
-from ltrako.runtime import Runtime
+from ltrako.core.runtime import Runtime
 
 WEB = Path(__file__).parents[2] / "api" / "web"
 COMMON = {

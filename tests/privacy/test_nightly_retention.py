@@ -8,9 +8,9 @@ import threading
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from ltrako import nightly
-from ltrako.retention import RetentionReport
-from ltrako.runtime import Runtime
+from ltrako.core.runtime import Runtime
+from ltrako.privacy.retention import RetentionReport
+from ltrako.workers import nightly
 from tests.privacy.conftest import OLD
 
 

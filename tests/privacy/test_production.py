@@ -7,10 +7,16 @@ from pathlib import Path
 import pytest
 
 from api.main import create_app
-from ltrako.config import DEFAULT_DATABASE_URL, Settings
-from ltrako.db import make_engine, session_factory
-from ltrako.runtime import Runtime
-from ltrako.security import ConfigurationError, TokenError, build_verifier, check_production, local_secret
+from ltrako.core.config import DEFAULT_DATABASE_URL, Settings
+from ltrako.core.db import make_engine, session_factory
+from ltrako.core.runtime import Runtime
+from ltrako.core.security import (
+    ConfigurationError,
+    TokenError,
+    build_verifier,
+    check_production,
+    local_secret,
+)
 
 PG = "postgresql://ltrako@db.example/ltrako"
 SECRET = "x" * 32

@@ -10,11 +10,11 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from api.main import create_app
-from ltrako.config import Settings
-from ltrako.db import make_engine, session_factory, transaction
+from ltrako.core.config import Settings
+from ltrako.core.db import make_engine, session_factory, transaction
+from ltrako.core.ratelimit import client_hash, register_attempt
+from ltrako.core.runtime import Runtime
 from ltrako.models import LoginAttempt
-from ltrako.ratelimit import client_hash, register_attempt
-from ltrako.runtime import Runtime
 
 LIMIT, WINDOW = 3, 60
 FORM = {"role": "zfa", "name": "zfa-1"}

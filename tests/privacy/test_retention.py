@@ -12,9 +12,12 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
-from ltrako.aps import table_from_store
-from ltrako.cli import app
-from ltrako.db import transaction
+from cli.main import app
+from ltrako.aps.statistics import BREAKDOWNS, compute_many
+from ltrako.aps.tables import table_from_store
+from ltrako.core.db import transaction
+from ltrako.core.runtime import Runtime
+from ltrako.core.security import Principal, Role
 from ltrako.models import (
     ApsCase,
     AuditEvent,
@@ -25,10 +28,7 @@ from ltrako.models import (
     TransitRequest,
     TransportRequest,
 )
-from ltrako.retention import RETENTION, RetentionReport, pseudonymise_closed
-from ltrako.runtime import Runtime
-from ltrako.security import Principal, Role
-from ltrako.statistics import BREAKDOWNS, compute_many
+from ltrako.privacy.retention import RETENTION, RetentionReport, pseudonymise_closed
 from tests.aps.history import AS_OF
 from tests.factories import request_body
 from tests.privacy.conftest import DAYS, OLD, OPEN, RECENT, SECRET, TODAY, person_of

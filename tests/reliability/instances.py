@@ -77,7 +77,7 @@ class Worker:
 
     def __init__(self, database_url: str, **settings: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "ltrako.cli", "worker"],
+            [sys.executable, "-m", "cli.main", "worker"],
             env=_env(database_url, **settings),
             cwd=ROOT,
             stdout=subprocess.DEVNULL,

@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
 from api.main import create_app
-from ltrako.db import transaction
+from ltrako.core.db import transaction
+from ltrako.core.runtime import Runtime
 from ltrako.models import IdempotencyKey, TransportRequest
-from ltrako.runtime import Runtime
 from tests.factories import request_body
 
 URL = "/api/v1/transport-requests"

@@ -21,9 +21,9 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlmodel import func, select
 
-from ltrako import dayplan, restplatz
-from ltrako.convert import import_scenario
-from ltrako.db import normalize_url, transaction
+from ltrako.core.db import normalize_url, transaction
+from ltrako.core.runtime import Runtime
+from ltrako.core.security import SYSTEM, Principal, Role
 from ltrako.models import (
     IdempotencyKey,
     Job,
@@ -35,8 +35,8 @@ from ltrako.models import (
     Tour,
     TransportRequest,
 )
-from ltrako.runtime import Runtime
-from ltrako.security import SYSTEM, Principal, Role
+from ltrako.planning import dayplan, restplatz
+from ltrako.planning.scenario import import_scenario
 from tests.factories import request_body, two_zab_day
 from tests.reliability.instances import ROOT, Instance, Proxy, Worker, instances
 
@@ -169,7 +169,7 @@ def test_the_nightly_job_started_by_two_processes_runs_once(
     runtime: Runtime, db_url: str, day: dt.date
 ) -> None:
     script = (
-        "from ltrako import nightly; from ltrako.runtime import open_runtime; "
+        "from ltrako.workers import nightly; from ltrako.core.runtime import open_runtime; "
         "rt = open_runtime(); nightly.register(rt); print(len(nightly.nightly_job()))"
     )
     env = {"DATABASE_URL": db_url, "LTRAKO_RESTPLATZ_DAYS_AHEAD": "2", "LTRAKO_RESTPLATZ_TIME_LIMIT_S": "2"}

@@ -22,12 +22,12 @@ import uvicorn
 
 from api.main import create_app
 from bench.restplatz import clear_all
-from ltrako.config import Settings
-from ltrako.convert import import_scenario
-from ltrako.db import make_engine, session_factory, transaction
-from ltrako.demo import load_demo_day
-from ltrako.runtime import Runtime
-from ltrako.security import SYSTEM
+from ltrako.core.config import Settings
+from ltrako.core.db import make_engine, session_factory, transaction
+from ltrako.core.runtime import Runtime
+from ltrako.core.security import SYSTEM
+from ltrako.planning.demo import load_demo_day
+from ltrako.planning.scenario import import_scenario
 from tests.conftest import TEST_SECRET
 from tests.factories import two_zab_day
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ltrako.runtime import Runtime
+from ltrako.core.runtime import Runtime
 from tests.web.conftest import load_demo
 from tests.web.test_pages import login
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from ltrako.runtime import Runtime
+from ltrako.core.runtime import Runtime
 from tests.web.conftest import TWO_ZAB_DAY, load_demo, load_two_zab_day
 
 DEMO_DAY = dt.date(2026, 11, 26)

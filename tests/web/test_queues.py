@@ -8,11 +8,11 @@ import json
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from ltrako.db import transaction
-from ltrako.demo import load_demo_day
+from ltrako.core.db import transaction
+from ltrako.core.runtime import Runtime
+from ltrako.core.security import SYSTEM, Principal, Role
 from ltrako.models import Flight
-from ltrako.runtime import Runtime
-from ltrako.security import SYSTEM, Principal, Role
+from ltrako.planning.demo import load_demo_day
 from zfa import workflow
 
 DAY = dt.date(2026, 11, 26)

@@ -8,10 +8,10 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from ltrako.convert import import_scenario
-from ltrako.db import transaction
-from ltrako.runtime import Runtime
-from ltrako.security import SYSTEM
+from ltrako.core.db import transaction
+from ltrako.core.runtime import Runtime
+from ltrako.core.security import SYSTEM
+from ltrako.planning.scenario import import_scenario
 from tests.factories import request_body, two_zab_day
 
 DAY = dt.date(2026, 11, 25)

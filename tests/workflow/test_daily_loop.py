@@ -11,14 +11,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
-from ltrako import nightly, restplatz
-from ltrako.convert import export_scenario
-from ltrako.db import transaction
-from ltrako.errors import Conflict
+from ltrako.core.db import transaction
+from ltrako.core.errors import Conflict
+from ltrako.core.runtime import Runtime
+from ltrako.core.security import Principal, Role
 from ltrako.models import OfferStatus, RequestStatusChange, RestplatzOffer, RunStatus, TourStop
-from ltrako.runtime import Runtime
-from ltrako.security import Principal, Role
-from ltrako.tours import committed_plan
+from ltrako.planning import restplatz
+from ltrako.planning.scenario import export_scenario
+from ltrako.planning.tours import committed_plan
+from ltrako.workers import nightly
 from planner.model import StopType
 from planner.validate import validate
 from tests.workflow.conftest import DAY, ESSEN, ESSEN_ABH, KOELN, PLANS, REQUESTS
@@ -268,8 +269,8 @@ def test_two_crews_sharing_one_vehicle_commit_two_tours(
     client: TestClient, auth: Auth, runtime: Runtime
 ) -> None:
     """Crews share a vehicle one after the other: both tours are committed, and stay separate."""
-    from ltrako.convert import import_scenario
-    from ltrako.security import SYSTEM
+    from ltrako.core.security import SYSTEM
+    from ltrako.planning.scenario import import_scenario
     from planner.model import Escort, Vehicle
     from tests.factories import H, request_body, tiny_scenario
 

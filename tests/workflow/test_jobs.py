@@ -10,11 +10,12 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
-from ltrako import jobs, nightly, restplatz
-from ltrako.db import transaction
+from ltrako.core.db import transaction
+from ltrako.core.runtime import Runtime
+from ltrako.core.security import Principal, Role
 from ltrako.models import Job, JobStatus, PlanVersion, RestplatzOffer, RestplatzRun, RunStatus
-from ltrako.runtime import Runtime
-from ltrako.security import Principal, Role
+from ltrako.planning import restplatz
+from ltrako.workers import jobs, nightly
 from tests.workflow.conftest import DAY, ESSEN
 from tests.workflow.test_daily_loop import first_pass
 

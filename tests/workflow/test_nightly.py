@@ -11,10 +11,10 @@ from apscheduler.events import EVENT_JOB_EXECUTED
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import select
 
-from ltrako import nightly
-from ltrako.db import transaction
+from ltrako.core.db import transaction
+from ltrako.core.runtime import Runtime
 from ltrako.models import RestplatzRun
-from ltrako.runtime import Runtime
+from ltrako.workers import nightly
 
 
 def _nightly_runs(runtime: Runtime) -> list[RestplatzRun]:

@@ -9,11 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from ltrako.db import transaction
-from ltrako.errors import Conflict, Forbidden
+from ltrako.core.db import transaction
+from ltrako.core.errors import Conflict, Forbidden
+from ltrako.core.runtime import Runtime
+from ltrako.core.security import Principal, Role
 from ltrako.models import Flight, FlightKind, FlightLeg, Notification, TransitStatus, TransportRequest
-from ltrako.runtime import Runtime
-from ltrako.security import Principal, Role
 from tests.factories import request_body
 from tests.workflow.conftest import DAY, ESSEN, PLANS, REQUESTS
 from zfa import workflow

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from ltrako.db import transaction
+from ltrako.core.db import transaction
+from ltrako.core.runtime import Runtime
 from ltrako.models import Flight, FlightKind, TransportRequest
-from ltrako.runtime import Runtime
 from tests.factories import request_body
 from tests.workflow.conftest import DAY, ESSEN, ESSEN_ABH, PLANS, REQUESTS
 

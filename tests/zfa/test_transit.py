@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from ltrako.cli import app
-from ltrako.errors import InvalidInput
+from cli.main import app
+from ltrako.core.errors import InvalidInput
 from zfa.itinerary import read_itinerary
 from zfa.transit import TransitBasis, TransitRules, transits
 

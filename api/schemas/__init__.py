@@ -1,0 +1,1 @@
+"""API schemas by area (common, reference, requests, planning, zfa, zrk, aps)."""

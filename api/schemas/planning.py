@@ -1,0 +1,171 @@
+"""Schemas of day plans, the Restplatzbörse and planning jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import (
+    BaseModel,
+    Field,
+    StrictFloat,
+)
+
+from api.schemas.common import Day, Strict
+from ltrako.models import (
+    Job,
+    OfferStatus,
+    PlanVersion,
+    RestplatzOffer,
+    RestplatzRun,
+    RunStatus,
+)
+from ltrako.planning.dayplan import RejectReason, reason_label
+from ltrako.workers.jobs import progress as job_progress
+
+
+class PlanCreate(Strict):
+    day: Day
+    zab_id: str | None = Field(None, description="Nur für admin; Disponenten planen ihre eigene ZAB.")
+    time_limit_s: StrictFloat = Field(20.0, gt=0, le=300)
+
+
+class UnassignedRead(BaseModel):
+    request: str
+    reason: str
+    reason_label: str | None
+    detail: str
+
+
+class PlanVersionRead(BaseModel):
+    id: int
+    day: dt.date
+    zab_id: str
+    number: int
+    created_at: dt.datetime
+    created_by: str
+    served: int
+    unassigned: int
+    km: float
+    tours: list[dict[str, Any]] = Field(
+        description="Vorgeschlagene Touren (ltrako-plan/1), Index = tour_index."
+    )
+    unassigned_requests: list[UnassignedRead]
+
+    @classmethod
+    def of(cls, v: PlanVersion, zone: ZoneInfo) -> PlanVersionRead:
+        return cls(
+            id=v.id or 0,
+            day=v.day,
+            zab_id=v.zab_id,
+            number=v.number,
+            created_at=v.created_at.astimezone(zone),
+            created_by=v.created_by,
+            served=v.served,
+            unassigned=v.unassigned,
+            km=v.km,
+            tours=list(v.plan.get("tours", [])),
+            unassigned_requests=[
+                UnassignedRead(
+                    request=u["request"],
+                    reason=u["reason"],
+                    reason_label=reason_label(u["reason"]),
+                    detail=u.get("detail", ""),
+                )
+                for u in v.plan.get("unassigned", [])
+            ],
+        )
+
+
+class RejectCreate(Strict):
+    reason: RejectReason
+    reason_text: str | None = Field(None, max_length=400, description="Freitext ohne personenbezogene Daten.")
+
+
+class TourCommitted(BaseModel):
+    tour_id: int
+
+
+class RejectedList(BaseModel):
+    rejected: list[str]
+
+
+class RunCreate(Strict):
+    day: Day
+    time_limit_s: StrictFloat | None = Field(None, gt=0, le=600)
+
+
+class RunRead(BaseModel):
+    id: int
+    day: dt.date
+    trigger: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    status: RunStatus
+    started_by: str
+    pool_size: int
+    offers_made: int
+    offers_open: int
+    taken: int = 0  # offers of the run taken over so far (counted from the offers)
+    still_open: int
+    error: str | None
+
+    @classmethod
+    def of(cls, r: RestplatzRun, taken: int = 0) -> RunRead:
+        return cls.model_validate(r, from_attributes=True).model_copy(update={"taken": taken})
+
+
+class OfferRead(BaseModel):
+    id: int
+    run_id: int
+    day: dt.date
+    zab_id: str
+    vehicle_id: str
+    request_ids: list[str]
+    base_tour_id: int | None
+    added_km: float
+    added_min: int
+    status: OfferStatus
+    tour: dict[str, Any]
+
+    @classmethod
+    def of(cls, o: RestplatzOffer) -> OfferRead:
+        return cls.model_validate(o, from_attributes=True)
+
+
+class JobCreate(Strict):
+    """A long operation for the planning workers: the day's first pass or a Restplatzbörse run."""
+
+    kind: Literal["plan_day", "restplatz_run"]
+    day: Day
+    zab_id: str | None = Field(None, max_length=32, description="plan_day: nur für admin.")
+    time_limit_s: StrictFloat = Field(20.0, gt=0, le=600)
+
+
+class JobRead(BaseModel):
+    id: str
+    kind: str
+    status: str
+    attempts: int
+    progress: float
+    label: str
+    message: str | None
+    result_ref: str | None = Field(description="plan_day: Planversion; restplatz_run: Lauf.")
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, job: Job) -> JobRead:
+        return cls(
+            id=job.id,
+            kind=job.kind,
+            status=str(job.status),
+            attempts=job.attempts,
+            progress=round(job_progress(job), 2),
+            label=job.label,
+            message=job.message,
+            result_ref=job.result_ref,
+            created_at=job.created_at,
+            finished_at=job.finished_at,
+        )

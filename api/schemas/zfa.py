@@ -1,0 +1,91 @@
+"""Schemas of the ZFA: flights, transit requests (Durchbeförderung), notifications."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+)
+
+from api.schemas.common import Instant, Strict
+
+
+class TransitDetect(Strict):
+    booked_at: Instant | None = Field(None, description="Buchungszeitpunkt (für „zu spät“).")
+    escorted: StrictBool = True
+
+
+class TransitDecision(Strict):
+    approved: StrictBool
+    reason: str | None = Field(None, max_length=400, description="Ohne personenbezogene Daten.")
+
+
+class TransitRead(BaseModel):
+    id: int
+    flight_id: int
+    airport: str
+    country: str
+    basis: str
+    arrival: dt.datetime
+    departure: dt.datetime
+    transit_minutes: int
+    request_due: dt.datetime
+    late: bool
+    too_long: bool
+    refused_state: bool
+    escorted: bool
+    status: str
+    status_label: str
+    submitted_at: dt.datetime | None
+    submitted_by: str | None
+    answer_due: dt.datetime | None
+    decided_at: dt.datetime | None
+    decided_by: str | None
+    reason: str | None
+
+    @classmethod
+    def of(cls, row: Any, labels: dict[Any, str]) -> TransitRead:
+        return cls(
+            **{k: getattr(row, k) for k in cls.model_fields if k not in ("transit_minutes", "status_label")},
+            transit_minutes=int((row.departure - row.arrival).total_seconds() // 60),
+            status_label=labels[row.status],
+        )
+
+
+class NotificationRead(BaseModel):
+    id: int
+    request_id: str | None
+    kind: str
+    text: str
+    created_at: dt.datetime
+
+
+class FlightLegCreate(Strict):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    flight_number: str = Field(min_length=2, max_length=12)
+    from_: str = Field(alias="from", min_length=3, max_length=3)
+    to: str = Field(min_length=3, max_length=3)
+    departure: str = Field(description="Ortszeit am Abflughafen (ohne Offset) oder mit Offset.")
+    arrival: str = Field(description="Ortszeit am Zielflughafen (ohne Offset) oder mit Offset.")
+
+
+class FlightCreate(Strict):
+    kind: Literal["scheduled", "charter"] = "scheduled"
+    booking_ref: str | None = Field(None, max_length=40)
+    legs: list[FlightLegCreate] = Field(min_length=1, max_length=6)
+    booked_at: Instant | None = None
+    escorted: StrictBool = True
+
+
+class FlightRead(BaseModel):
+    id: int
+    kind: str
+    destination_country: str
+    needs_rebooking: bool
+    transits: list[TransitRead]

@@ -1,0 +1,1 @@
+"""Planning statistics (APS): figures, exports, charts and the parliamentary tables."""

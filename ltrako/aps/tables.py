@@ -1,0 +1,254 @@
+"""APS (Abschiebungs-/Ausreiseplanungsstatistik): the parliamentary table per half-year.
+
+One table per area (kommunaler Bereich, Landeseinrichtung), one row per nationality
+`code, name | begleitet | erfolgreich rückgeführt`, sorted by code, as the ministry publishes
+them. A case counts as begleitet when it was accompanied in the half-year and as rückgeführt
+when it was returned in it (the two dates are counted independently). Country names are the
+German names of ISO 3166-1 from `pycountry`'s translations; `XXX` is "unbekannt", `XKX` Kosovo.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gettext
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import pycountry
+from sqlalchemy import and_, or_
+from sqlalchemy import select as wide_select  # sqlmodel.select types at most four columns
+from sqlmodel import Session, col, select
+
+from ltrako.core import audit
+from ltrako.core.errors import FieldProblem, Forbidden, InvalidInput
+from ltrako.core.security import Principal, Role
+from ltrako.models import (
+    ApsCase,
+    AuditAction,
+    Person,
+    RequestOrigin,
+    RequestStatus,
+    TransportPurpose,
+    TransportRequest,
+    TransportRequestPerson,
+)
+from ltrako.requests.lifecycle import RETURNED
+from ltrako.requests.submission import EXTRA_NATIONALITIES, is_known_nationality
+
+AREAS = ("kommunal", "landeseinrichtung")
+HALF = re.compile(r"^(\d{4})-H([12])$")
+BATCH = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
+COLUMNS = ("area", "code", "name", "begleitet", "erfolgreich_rueckgefuehrt")
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    case_ref: str
+    area: str
+    nationality: str
+    accompanied_on: dt.date | None
+    returned_on: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    area: str
+    code: str
+    name: str
+    begleitet: int
+    erfolgreich_rueckgefuehrt: int
+
+
+def half_year(text: str) -> tuple[dt.date, dt.date]:
+    """`2022-H1` → 1.1.–30.6.2022, `2022-H2` → 1.7.–31.12.2022."""
+    match = HALF.match(text)
+    if match is None:
+        raise InvalidInput([FieldProblem("half", "Halbjahr als JJJJ-H1 oder JJJJ-H2 angeben.", "half")])
+    year, half = int(match[1]), int(match[2])
+    return (
+        (dt.date(year, 1, 1), dt.date(year, 6, 30))
+        if half == 1
+        else (dt.date(year, 7, 1), dt.date(year, 12, 31))
+    )
+
+
+@cache
+def _german() -> gettext.NullTranslations:
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["de"], fallback=True)
+
+
+def country_name(code: str) -> str:
+    if code in EXTRA_NATIONALITIES:
+        return EXTRA_NATIONALITIES[code]
+    country = pycountry.countries.get(alpha_3=code)
+    return _german().gettext(country.name) if country is not None else code
+
+
+def read_cases(lines: Iterable[str]) -> list[Case]:
+    """Cases from CSV (case_ref, area, nationality, accompanied_on, returned_on); errors name the row."""
+    reader = csv.DictReader(lines)
+    missing = [
+        c
+        for c in ("case_ref", "area", "nationality", "accompanied_on", "returned_on")
+        if c not in (reader.fieldnames or [])
+    ]
+    if missing:
+        raise InvalidInput([FieldProblem(c, "Spalte fehlt.", "missing") for c in missing])
+    cases, problems = [], []
+    for line, row in enumerate(reader, start=2):
+        area, code = row["area"].strip().lower(), row["nationality"].strip().upper()
+        if area not in AREAS:
+            problems.append(FieldProblem(f"Zeile {line}.area", "kommunal oder landeseinrichtung.", "area"))
+        if not is_known_nationality(code):
+            problems.append(
+                FieldProblem(f"Zeile {line}.nationality", f"Unbekannter Code {code!r} (ISO alpha-3).", "code")
+            )
+        dates = []
+        for column in ("accompanied_on", "returned_on"):
+            text = row[column].strip()
+            try:
+                dates.append(dt.date.fromisoformat(text) if text else None)
+            except ValueError:
+                problems.append(FieldProblem(f"Zeile {line}.{column}", "Datum als JJJJ-MM-TT.", "date"))
+                dates.append(None)
+        cases.append(Case(row["case_ref"].strip(), area, code, dates[0], dates[1]))
+    if problems:
+        raise InvalidInput(problems)
+    return cases
+
+
+def parliamentary_table(cases: Iterable[Case], half: str) -> list[TableRow]:
+    """Rows per area and nationality with at least one count in the half-year, sorted by area and code."""
+    first, last = half_year(half)
+    accompanied: Counter[tuple[str, str]] = Counter()
+    returned: Counter[tuple[str, str]] = Counter()
+    for case in cases:
+        if case.accompanied_on is not None and first <= case.accompanied_on <= last:
+            accompanied[(case.area, case.nationality)] += 1
+        if case.returned_on is not None and first <= case.returned_on <= last:
+            returned[(case.area, case.nationality)] += 1
+    keys = sorted(set(accompanied) | set(returned), key=lambda k: (AREAS.index(k[0]), k[1]))
+    return [
+        TableRow(area, code, country_name(code), accompanied[(area, code)], returned[(area, code)])
+        for area, code in keys
+    ]
+
+
+# ---------------------------------------------------------------------------- stored cases
+
+
+AREA_OF_ORIGIN = {RequestOrigin.MUNICIPAL: "kommunal", RequestOrigin.STATE_FACILITY: "landeseinrichtung"}
+AREA_LABELS = {"kommunal": "Kommunaler Bereich", "landeseinrichtung": "Landeseinrichtungen"}
+# Transports that are removals or transfers themselves (not a court date or a consulate visit).
+REMOVAL_PURPOSES = (TransportPurpose.FLIGHT, TransportPurpose.DUBLIN_HANDOVER)
+
+
+def import_cases(
+    session: Session, principal: Principal, *, cases: Sequence[Case], batch: str
+) -> ImportResult:
+    """Store a historical case list under `batch`: new refs are added, known refs updated.
+
+    One unit of work with the caller's session: a bad file (read_cases raises first) stores nothing.
+    """
+    if principal.role not in (Role.MINISTRY, Role.ADMIN):
+        raise Forbidden("Fallimporte für die APS nehmen Ministerium und Betrieb vor.")
+    if not BATCH.match(batch):
+        raise InvalidInput([FieldProblem("batch", "Name aus Buchstaben, Ziffern, - und _ (1–60).")])
+    counts = Counter(c.case_ref for c in cases)
+    duplicates = sorted(r for r, n in counts.items() if n > 1)
+    if duplicates or "" in counts:
+        listed = ", ".join(duplicates[:5]) or "(leer)"
+        raise InvalidInput([FieldProblem("case_ref", f"Fallnummer leer oder doppelt: {listed}.")])
+    known = {row.case_ref: row for row in session.exec(select(ApsCase).where(ApsCase.batch == batch)).all()}
+    added = updated = 0
+    for case in cases:
+        row = known.get(case.case_ref)
+        if row is None:
+            row = ApsCase(
+                batch=batch,
+                case_ref=case.case_ref,
+                area=case.area,
+                nationality=case.nationality,
+                imported_by=principal.subject,
+            )
+            added += 1
+        else:
+            updated += 1
+        row.area, row.nationality = case.area, case.nationality
+        row.accompanied_on, row.returned_on = case.accompanied_on, case.returned_on
+        session.add(row)
+    audit.record(
+        session,
+        principal,
+        action=AuditAction.CREATE,
+        entity="aps_case_batch",
+        entity_id=batch,
+        context=f"import {added} neu, {updated} aktualisiert",
+    )
+    return ImportResult(batch, added, updated)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    batch: str
+    added: int
+    updated: int
+
+
+def stored_cases(session: Session, first: dt.date, last: dt.date) -> Iterator[Case]:
+    """Imported historical cases and ltrako's own executed removals touching [first, last].
+
+    ltrako's cases: each person of a completed flight or Dublin hand-over transport is begleitet
+    on the service date, and rückgeführt on it when the outcome was `returned`.
+    """
+    touching = or_(
+        and_(col(ApsCase.accompanied_on) >= first, col(ApsCase.accompanied_on) <= last),
+        and_(col(ApsCase.returned_on) >= first, col(ApsCase.returned_on) <= last),
+    )
+    for row in session.exec(select(ApsCase).where(touching).execution_options(yield_per=1000)):
+        yield Case(row.case_ref, row.area, row.nationality, row.accompanied_on, row.returned_on)
+    query = (
+        wide_select(
+            col(TransportRequest.id),
+            col(TransportRequest.origin),
+            col(TransportRequest.service_date),
+            col(TransportRequest.status_reason),
+            col(Person.id),
+            col(Person.nationality),
+        )
+        .join(TransportRequestPerson, col(TransportRequestPerson.request_id) == col(TransportRequest.id))
+        .join(Person, col(Person.id) == col(TransportRequestPerson.person_id))
+        .where(
+            col(TransportRequest.status) == RequestStatus.COMPLETED,
+            col(TransportRequest.purpose).in_(REMOVAL_PURPOSES),
+            col(TransportRequest.service_date) >= first,
+            col(TransportRequest.service_date) <= last,
+        )
+        .execution_options(yield_per=1000)
+    )
+    for request_id, origin, day, reason, person_id, nationality in session.execute(query):
+        returned = day if reason == RETURNED else None
+        yield Case(
+            f"{request_id}/{person_id}", AREA_OF_ORIGIN[RequestOrigin(origin)], nationality, day, returned
+        )
+
+
+def table_from_store(session: Session, principal: Principal, half: str) -> list[TableRow]:
+    """The parliamentary table of a half-year from what is stored (ministry and admin)."""
+    if principal.role not in (Role.MINISTRY, Role.ADMIN):
+        raise Forbidden("Die Tabellen für Landtagsanfragen erstellt das Ministerium.")
+    first, last = half_year(half)
+    return parliamentary_table(stored_cases(session, first, last), half)
+
+
+def totals(rows: Iterable[TableRow]) -> dict[str, tuple[int, int]]:
+    """Per area: (begleitet, erfolgreich rückgeführt)."""
+    out = dict.fromkeys(AREAS, (0, 0))
+    for r in rows:
+        accompanied, returned = out[r.area]
+        out[r.area] = (accompanied + r.begleitet, returned + r.erfolgreich_rueckgefuehrt)
+    return out

@@ -1,0 +1,1 @@
+"""Foundations every domain uses: settings, database, runtime, clock, errors, security, audit."""

@@ -1,0 +1,208 @@
+"""Roles, principals and bearer tokens: a local issuer for demo and tests, OIDC in production."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Protocol
+
+import jwt
+
+from ltrako.core.config import Settings
+
+
+class Role(StrEnum):
+    ABH = "abh"  # case worker of one Ausländerbehörde: its own requests only
+    ZAB = "zab"  # dispatcher of one ZAB
+    ZFA = "zfa"  # Zentralstelle für Flugabschiebungen
+    ZRK = "zrk"  # Zentrale Rückkehrkoordination (medical reception)
+    MINISTRY = "ministry"  # aggregates only, no personal data
+    ADMIN = "admin"  # operations
+    DPO = "dpo"  # Datenschutzbeauftragte/r: the audit trail of a case, never the case data
+
+
+class TokenError(Exception):
+    """A bearer token that cannot be accepted (the message is safe to show)."""
+
+
+class ConfigurationError(Exception):
+    """The service must not start with these settings (German message naming the variable)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is acting: a subject with one role, bound to a ZAB or ABH where the role needs it."""
+
+    subject: str
+    role: Role
+    zab_id: str | None = None
+    abh_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.role is Role.ZAB and not self.zab_id:
+            raise TokenError("Rolle zab braucht eine ZAB (Claim 'zab').")
+        if self.role is Role.ABH and not self.abh_id:
+            raise TokenError("Rolle abh braucht eine ABH (Claim 'abh').")
+
+
+SYSTEM = Principal(subject="system", role=Role.ADMIN)
+
+
+def principal_from_claims(claims: dict[str, Any], role_claim: str = "role") -> Principal:
+    try:
+        role = Role(str(claims.get(role_claim)))
+    except ValueError as exc:
+        raise TokenError("Token ohne gültige Rolle.") from exc
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject:
+        raise TokenError("Token ohne Subjekt.")
+    return Principal(subject=subject, role=role, zab_id=claims.get("zab"), abh_id=claims.get("abh"))
+
+
+class TokenVerifier(Protocol):
+    def verify(self, token: str) -> Principal: ...
+
+
+class LocalIssuer:
+    """HS256 tokens signed with a local secret (demo, development, tests)."""
+
+    algorithm = "HS256"
+
+    def __init__(self, secret: bytes, issuer: str = "ltrako-local", ttl_min: int = 480) -> None:
+        self.secret = secret
+        self.issuer = issuer
+        self.ttl = dt.timedelta(minutes=ttl_min)
+
+    def issue(
+        self, role: Role, *, subject: str | None = None, zab: str | None = None, abh: str | None = None
+    ) -> str:
+        principal = Principal(subject or f"{role.value}-{uuid.uuid4().hex[:8]}", role, zab, abh)
+        now = dt.datetime.now(dt.UTC)
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "sub": principal.subject,
+            "role": role.value,
+            "iat": now,
+            "exp": now + self.ttl,
+            "jti": uuid.uuid4().hex,
+        }
+        if zab:
+            claims["zab"] = zab
+        if abh:
+            claims["abh"] = abh
+        return jwt.encode(claims, self.secret, algorithm=self.algorithm)
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(
+                token,
+                self.secret,
+                algorithms=[self.algorithm],
+                issuer=self.issuer,
+                options={"require": ["exp", "iss", "sub"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise TokenError("Token ungültig oder abgelaufen.") from exc
+        return principal_from_claims(claims)
+
+
+class OidcVerifier:
+    """RS256/ES256 tokens of an external OpenID Connect issuer, keys from its JWKS endpoint."""
+
+    def __init__(self, issuer: str, audience: str | None, jwks_url: str, role_claim: str) -> None:
+        self.issuer = issuer
+        self.audience = audience
+        self.role_claim = role_claim
+        self.keys = jwt.PyJWKClient(jwks_url, cache_keys=True)
+
+    def verify(self, token: str) -> Principal:
+        try:
+            key = self.keys.get_signing_key_from_jwt(token)
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=["RS256", "ES256"],
+                issuer=self.issuer,
+                audience=self.audience,
+                options={"require": ["exp", "iss", "sub"], "verify_aud": bool(self.audience)},
+            )
+        except jwt.PyJWTError as exc:
+            raise TokenError("Token ungültig oder abgelaufen.") from exc
+        return principal_from_claims(claims, self.role_claim)
+
+
+MIN_SECRET_CHARS = 32
+NO_SECRET = (
+    "LTRAKO_JWT_SECRET fehlt: in der Produktion kommt das Geheimnis nur aus der Umgebung "
+    f"(mindestens {MIN_SECRET_CHARS} Zeichen), oder LTRAKO_OIDC_ISSUER für einen OIDC-Anbieter setzen."
+)
+
+
+def local_secret(settings: Settings) -> bytes:
+    """The local issuer's key: LTRAKO_JWT_SECRET, else (not in production) a key file created
+    once (mode 0600). In production a key file on disk is neither written nor read."""
+    secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret is not None else ""
+    if secret:
+        if len(secret) < MIN_SECRET_CHARS:
+            raise TokenError(f"LTRAKO_JWT_SECRET ist zu kurz (mindestens {MIN_SECRET_CHARS} Zeichen).")
+        return secret.encode()
+    if settings.environment == "production":
+        raise TokenError(NO_SECRET)
+    path = Path(settings.local_key_file)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip().encode()
+
+
+def local_issuer(settings: Settings) -> LocalIssuer:
+    if settings.uses_oidc:
+        raise TokenError("Ein externer OIDC-Aussteller ist konfiguriert: lokale Tokens sind abgeschaltet.")
+    return LocalIssuer(local_secret(settings), settings.local_issuer, settings.token_ttl_min)
+
+
+def build_verifier(settings: Settings) -> TokenVerifier:
+    if settings.uses_oidc:
+        if not settings.oidc_jwks_url:
+            raise TokenError("LTRAKO_OIDC_JWKS_URL fehlt.")
+        assert settings.oidc_issuer is not None
+        return OidcVerifier(
+            settings.oidc_issuer, settings.oidc_audience, settings.oidc_jwks_url, settings.oidc_role_claim
+        )
+    return local_issuer(settings)
+
+
+def check_production(settings: Settings) -> None:
+    """Refuse to start a production service whose secrets or database are not from the environment.
+
+    Production needs an external OIDC issuer or LTRAKO_JWT_SECRET (≥ 32 characters), and a
+    PostgreSQL database named by DATABASE_URL (not the default SQLite file). Development is
+    not checked.
+    """
+    if settings.environment != "production":
+        return
+    problems = []
+    if settings.uses_oidc:
+        if not settings.oidc_jwks_url:
+            problems.append("LTRAKO_OIDC_JWKS_URL fehlt.")
+    else:
+        secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret is not None else ""
+        if not secret:
+            problems.append(NO_SECRET)
+        elif len(secret) < MIN_SECRET_CHARS:
+            problems.append(f"LTRAKO_JWT_SECRET ist zu kurz (mindestens {MIN_SECRET_CHARS} Zeichen).")
+    scheme = settings.database_url.split(":", 1)[0].split("+", 1)[0]
+    if scheme not in ("postgres", "postgresql"):
+        problems.append(
+            "DATABASE_URL fehlt oder nennt keine PostgreSQL-Datenbank: in der Produktion "
+            "DATABASE_URL=postgresql://… setzen (die SQLite-Datei ist nur für Entwicklung und Demo)."
+        )
+    if problems:
+        raise ConfigurationError("Start in der Produktion verweigert: " + " ".join(problems))

@@ -1,0 +1,1 @@
+"""Planning a day: scenario export/import, day plans, tours, clearance, Restplatzbörse, charters."""

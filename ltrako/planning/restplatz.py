@@ -1,0 +1,492 @@
+"""Restplatzbörse: re-plan the pool across all five ZABs, make offers, take them over.
+
+A run exports the day with `cross_zab` true: every vehicle and escort on duty, every committed
+tour locked, and the pooled requests (abgelehnt or not fittable in the first pass). The
+planner's tours that carry pool requests become offers to the vehicle's ZAB, with the added
+kilometres and minutes against the committed tour they extend. Taking an offer over
+(Transportübernahme) commits the resulting tour in one transaction; a second taker of the
+same request gets a conflict, and unique constraints keep a request on one tour only.
+
+Failures lose nothing: the solver runs outside any transaction, and the offers and the run
+record are written together at the end; a failed or timed-out run records why and changes
+no request, tour or offer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select, update
+
+from ltrako.core import audit
+from ltrako.core.db import is_sqlite, transaction
+from ltrako.core.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
+from ltrako.core.runtime import Runtime
+from ltrako.core.security import Principal, Role
+from ltrako.models import (
+    AuditAction,
+    OfferStatus,
+    RequestStatus,
+    RestplatzOffer,
+    RestplatzRun,
+    RunStatus,
+    Tour,
+    TransportRequest,
+)
+from ltrako.planning.clearance import ensure_cleared
+from ltrako.planning.scenario import export_scenario
+from ltrako.planning.tours import (
+    CommittedTour,
+    TourKey,
+    committed_tours,
+    conflicts,
+    keeps_commitment,
+    key_of,
+    save_committed,
+)
+from ltrako.requests import lifecycle
+from planner import model as pm
+from planner.clock import Clock
+from planner.io import read_tour, write_tour
+from planner.params import SolveParams
+from planner.solve import solve
+from planner.travel import TravelMatrix
+
+log = logging.getLogger(__name__)
+S = RequestStatus
+Solver = Callable[[pm.Scenario, SolveParams], pm.Plan]
+RUN_ROLES = frozenset({Role.ZAB, Role.ADMIN})
+TIMEOUT_GRACE_S = 30.0  # beyond twice the time limit, a run counts as timed out
+_local_locks: dict[dt.date, threading.Lock] = {}
+_local_guard = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class OfferDraft:
+    zab_id: str
+    vehicle_id: str
+    request_ids: list[str]
+    base: CommittedTour | None
+    added_km: float
+    added_min: int
+    tour: dict[str, object]
+    fingerprint: str
+
+
+# ------------------------------------------------------------------------------- run
+
+
+def run_pool(
+    runtime: Runtime,
+    day: dt.date,
+    *,
+    actor: Principal,
+    trigger: str = "manual",
+    slot: str | None = None,
+    time_limit_s: float | None = None,
+    solver: Solver = solve,
+) -> RestplatzRun | None:
+    """Re-plan the day's pool. None if the run of `slot` (a night, a job) has finished already.
+
+    A slotted run waits for a run of the same day in progress; a manual one is recorded as
+    skipped instead. A slot whose earlier run failed or was abandoned (its process died: the
+    day lock is free while the record still says running) is run again, so a crashed nightly
+    batch or a killed worker is made good by running once more.
+    """
+    limit = time_limit_s if time_limit_s is not None else runtime.settings.restplatz_time_limit_s
+    wait_s = limit * 2 + TIMEOUT_GRACE_S if slot else 0.0
+    with _day_lock(runtime, day, wait_s=wait_s) as acquired:
+        if not acquired and slot:
+            log.info("restplatz run for slot %s: the day stayed locked; skipped", slot)
+            return None
+        with transaction(runtime.sessions) as session:
+            if slot and not _claim_slot(session, slot):
+                return None
+            run = RestplatzRun(day=day, trigger=trigger, slot=slot, started_by=actor.subject)
+            if not acquired:
+                run.status, run.finished_at = RunStatus.SKIPPED, dt.datetime.now(dt.UTC)
+                run.error = "Ein anderer Lauf für diesen Tag läuft noch."
+            session.add(run)
+        if not acquired:
+            return run
+        try:
+            return _run(runtime, run, day, actor, limit, solver)
+        except Exception as exc:  # the run record says why; pool and plans are untouched
+            log.exception("restplatz run %s failed", run.id)
+            return _finish(
+                runtime, run, RunStatus.FAILED, error=f"Planung fehlgeschlagen ({type(exc).__name__})."
+            )
+
+
+def ensure_may_run(principal: Principal) -> None:
+    if principal.role not in RUN_ROLES:
+        raise Forbidden("Nur ZAB-Disponenten und Betrieb starten die Restplatzbörse.")
+
+
+def _claim_slot(session: Session, slot: str) -> bool:
+    """Free `slot` for a new run (caller holds the day lock); False if its run has finished.
+
+    The earlier run of the slot keeps its record, without the slot: failed stays failed, and a
+    run that still says running under a free day lock was abandoned by a dead process.
+    """
+    earlier = session.exec(select(RestplatzRun).where(RestplatzRun.slot == slot)).first()
+    if earlier is None:
+        return True
+    if RunStatus(earlier.status) is RunStatus.FINISHED:
+        return False
+    if RunStatus(earlier.status) is RunStatus.RUNNING:
+        earlier.status, earlier.finished_at = RunStatus.FAILED, dt.datetime.now(dt.UTC)
+        earlier.error = "Abgebrochen: der ausführende Prozess wurde beendet; der Lauf wurde wiederholt."
+    earlier.slot = None
+    session.add(earlier)
+    session.flush()  # the unique slot is free before the new run takes it
+    log.info("restplatz slot %s: run %s is repeated", slot, earlier.id)
+    return True
+
+
+def _run(
+    runtime: Runtime, run: RestplatzRun, day: dt.date, actor: Principal, limit: float, solver: Solver
+) -> RestplatzRun:
+    tz = runtime.settings.timezone
+    with transaction(runtime.sessions) as session:
+        scenario = export_scenario(
+            session, day=day, timezone=tz, travel=runtime.travel, cross_zab=True, statuses=(S.IN_POOL,)
+        )
+        committed = committed_tours(session, day)
+    pool = {r.id for r in scenario.requests} - {s.request for t in scenario.locked for s in t.stops}
+    if not pool:
+        return _finish(runtime, run, RunStatus.FINISHED)
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="restplatz-solve")
+    future = executor.submit(solver, scenario, SolveParams(time_limit_s=limit))
+    try:
+        plan = future.result(timeout=limit * 2 + TIMEOUT_GRACE_S)
+    except FutureTimeout:
+        error = f"Zeitüberschreitung der Planung (> {limit * 2 + TIMEOUT_GRACE_S:.0f} s)."
+        return _finish(runtime, run, RunStatus.FAILED, error=error, pool=len(pool))
+    finally:
+        executor.shutdown(wait=False)  # a hung solver thread is abandoned, not waited for
+    drafts = _offers(scenario, plan, pool, committed)
+    reasons = {u.request: u.reason.value for u in plan.unassigned if u.request in pool}
+    with transaction(runtime.sessions) as session:
+        made = _store_offers(session, run, day, drafts)
+        placed = {r for d in drafts for r in d.request_ids}
+        for request_id in sorted(pool):
+            row = session.get(TransportRequest, request_id)
+            if row is not None and RequestStatus(row.status) is S.IN_POOL:
+                row.pool_reason = None if request_id in placed else reasons.get(request_id, "other")
+                session.add(row)
+        fresh = session.get(RestplatzRun, run.id)
+        assert fresh is not None
+        fresh.status, fresh.finished_at = RunStatus.FINISHED, dt.datetime.now(dt.UTC)
+        fresh.pool_size, fresh.offers_made = len(pool), made
+        fresh.offers_open = len(drafts)  # after storing, exactly this run's offers are open
+        fresh.still_open = len(pool - placed)
+        session.add(fresh)
+        audit.record(
+            session,
+            actor,
+            action=AuditAction.CREATE,
+            entity="restplatz_run",
+            entity_id=str(run.id),
+            context=f"{day}",
+        )
+        return fresh
+
+
+def _finish(
+    runtime: Runtime, run: RestplatzRun, status: RunStatus, *, error: str | None = None, pool: int = 0
+) -> RestplatzRun:
+    with transaction(runtime.sessions) as session:
+        fresh = session.get(RestplatzRun, run.id)
+        assert fresh is not None
+        fresh.status, fresh.finished_at, fresh.error, fresh.pool_size = (
+            status,
+            dt.datetime.now(dt.UTC),
+            error,
+            pool,
+        )
+        session.add(fresh)
+        return fresh
+
+
+@contextmanager
+def _day_lock(runtime: Runtime, day: dt.date, *, wait_s: float = 0.0) -> Iterator[bool]:
+    """One run per day at a time: a PostgreSQL advisory lock across processes (freed when the
+    holder's connection ends, so a dead process frees it); on SQLite (one process by design) a
+    lock per day in this process. Waits up to `wait_s` for it."""
+    if is_sqlite(runtime.engine):
+        with _local_guard:
+            lock = _local_locks.setdefault(day, threading.Lock())
+        acquired = lock.acquire(timeout=wait_s) if wait_s > 0 else lock.acquire(blocking=False)
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                lock.release()
+        return
+    key = 0x4C5452 * 100_000 + day.toordinal()  # "LTR" + day: one lock per planning day
+    deadline = time.monotonic() + wait_s
+    with runtime.engine.connect() as connection:
+        while True:
+            acquired = bool(connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+            connection.commit()
+            if acquired or time.monotonic() >= deadline:
+                break
+            time.sleep(0.5)
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                connection.commit()
+
+
+def _offers(
+    scenario: pm.Scenario, plan: pm.Plan, pool: set[str], committed: dict[TourKey, CommittedTour]
+) -> list[OfferDraft]:
+    matrix = TravelMatrix(scenario.travel, scenario.locations)
+    vehicles = {v.id: v for v in scenario.vehicles}
+    clock = Clock(scenario.date, scenario.timezone)
+    drafts = []
+    for tour in plan.tours:
+        carried = sorted({s.request for s in tour.stops if s.request in pool})
+        if not carried:
+            continue
+        vehicle = vehicles[tour.vehicle]
+        base = committed.get(key_of(tour))
+        meters = matrix.route_meters(vehicle.depot, (s.location for s in tour.stops))
+        base_meters = base_seconds = 0
+        if base is not None:
+            base_meters = matrix.route_meters(vehicle.depot, (s.location_id for s in base.stops))
+            assert base.row.start is not None and base.row.end is not None
+            base_seconds = int((base.row.end - base.row.start).total_seconds())
+        document = write_tour(tour, clock)
+        key = json.dumps(
+            [
+                tour.vehicle,
+                sorted(tour.escorts),
+                [(s.type.value, s.request) for s in tour.stops],
+                base.row.revision if base else None,
+            ],
+        )
+        drafts.append(
+            OfferDraft(
+                zab_id=vehicle.zab,
+                vehicle_id=tour.vehicle,
+                request_ids=carried,
+                base=base,
+                added_km=round((meters - base_meters) / 1000, 1),
+                added_min=round(((tour.end - tour.start) - base_seconds) / 60),
+                tour=document,
+                fingerprint=hashlib.sha256(key.encode()).hexdigest(),
+            )
+        )
+    return drafts
+
+
+def _supersede(session: Session, offer: RestplatzOffer, *, by: str) -> None:
+    offer.status, offer.decided_at, offer.decided_by = OfferStatus.SUPERSEDED, dt.datetime.now(dt.UTC), by
+    session.add(offer)
+
+
+def _open_offers(session: Session, day: dt.date) -> list[RestplatzOffer]:
+    return list(
+        session.exec(
+            select(RestplatzOffer).where(RestplatzOffer.day == day, RestplatzOffer.status == OfferStatus.OPEN)
+        ).all()
+    )
+
+
+def _store_offers(session: Session, run: RestplatzRun, day: dt.date, drafts: list[OfferDraft]) -> int:
+    """Keep identical open offers, supersede the others, add the new ones; the number added."""
+    assert run.id is not None
+    existing = {o.fingerprint: o for o in _open_offers(session, day)}
+    wanted = {d.fingerprint for d in drafts}
+    for fingerprint, offer in existing.items():
+        if fingerprint not in wanted:
+            _supersede(session, offer, by="system")
+    made = 0
+    for d in drafts:
+        if d.fingerprint in existing:
+            continue
+        session.add(
+            RestplatzOffer(
+                run_id=run.id,
+                day=day,
+                zab_id=d.zab_id,
+                vehicle_id=d.vehicle_id,
+                request_ids=d.request_ids,
+                base_tour_id=d.base.row.id if d.base else None,
+                base_revision=d.base.row.revision if d.base else None,
+                added_km=d.added_km,
+                added_min=d.added_min,
+                tour=d.tour,
+                fingerprint=d.fingerprint,
+            )
+        )
+        made += 1
+    return made
+
+
+# ------------------------------------------------------------------------- take over
+
+
+def take_over(session: Session, principal: Principal, *, offer_id: int, timezone: str) -> RestplatzOffer:
+    """Transportübernahme: the offer's tour becomes the ZAB's committed tour. 409 if anyone was faster."""
+    offer = session.get(RestplatzOffer, offer_id)
+    if offer is None:
+        raise NotFound("Angebot", str(offer_id))
+    if principal.role is Role.ZAB and offer.zab_id != principal.zab_id:
+        raise Forbidden("Angebote übernimmt nur die ZAB, an die sie gerichtet sind.")
+    if principal.role not in (Role.ZAB, Role.ADMIN):
+        raise Forbidden("Nur ZAB-Disponenten übernehmen Transporte.")
+    now = dt.datetime.now(dt.UTC)
+    claimed = session.exec(
+        update(RestplatzOffer)
+        .where(col(RestplatzOffer.id) == offer_id, col(RestplatzOffer.status) == OfferStatus.OPEN)
+        .values(status=OfferStatus.TAKEN, decided_at=now, decided_by=principal.subject)
+    )
+    if claimed.rowcount != 1:
+        raise Conflict(f"Angebot {offer_id} ist nicht mehr offen (bereits übernommen oder ersetzt).")
+    session.refresh(offer)
+    clock = Clock(offer.day, timezone)
+    tour = read_tour(offer.tour, clock)
+    ensure_cleared(session, offer.request_ids)
+    for request_id in offer.request_ids:
+        if not lifecycle.claim(
+            session, request_id, (S.IN_POOL,), S.TAKEN_OVER, actor=principal, reason_code="takeover"
+        ):
+            raise Conflict(f"Auftrag {request_id} ist nicht mehr in der Restplatzbörse.")
+        row = session.get(TransportRequest, request_id)
+        assert row is not None
+        row.carrier_zab_id, row.pool_reason = offer.zab_id, None
+        session.add(row)
+    committed = committed_tours(session, offer.day)
+    existing = committed.get(key_of(tour))
+    if offer.base_tour_id is None and existing is not None:
+        raise Conflict(
+            f"Die Besatzung von {offer.vehicle_id} ist inzwischen verplant; Restplatzbörse neu berechnen."
+        )
+    if offer.base_tour_id is not None:
+        bumped = session.exec(
+            update(Tour)
+            .where(col(Tour.id) == offer.base_tour_id, col(Tour.revision) == offer.base_revision)
+            .values(revision=col(Tour.revision) + 1)
+        )
+        if bumped.rowcount != 1 or existing is None or not keeps_commitment(existing, tour):
+            raise Conflict(
+                f"Die Tour von {offer.vehicle_id} wurde inzwischen geändert; Restplatzbörse neu berechnen."
+            )
+        session.refresh(existing.row)
+    problems = conflicts(committed, clock, tour, existing)
+    if problems:
+        raise Conflict("; ".join(problems) + "; Restplatzbörse neu berechnen.")
+    try:
+        saved = save_committed(session, clock, tour, existing)
+    except IntegrityError as exc:
+        raise Conflict("Transport wurde gleichzeitig anderweitig übernommen.") from exc
+    _supersede_others(session, offer)
+    audit.updated(session, principal, "restplatz_offer", offer_id, f"Transportübernahme tour {saved.id}")
+    return offer
+
+
+def _supersede_others(session: Session, taken: RestplatzOffer) -> None:
+    """Other open offers with one of these requests, one of this crew or the same base tour are void now."""
+    mine, crew = set(taken.request_ids), set(taken.tour.get("escorts", []))
+    for other in _open_offers(session, taken.day):
+        same_base = taken.base_tour_id is not None and other.base_tour_id == taken.base_tour_id
+        shares = mine & set(other.request_ids) or crew & set(other.tour.get("escorts", []))
+        if other.id != taken.id and (shares or same_base):
+            _supersede(session, other, by="system")
+
+
+def offers(
+    session: Session, principal: Principal, *, day: dt.date, status: OfferStatus | None = OfferStatus.OPEN
+) -> list[RestplatzOffer]:
+    """The day's offers: a dispatcher sees those addressed to their ZAB, admin all."""
+    if principal.role not in (Role.ZAB, Role.ADMIN):
+        raise Forbidden("Nur ZAB-Disponenten sehen die Restplatzbörse.")
+    query = select(RestplatzOffer).where(RestplatzOffer.day == day)
+    if status is not None:
+        query = query.where(RestplatzOffer.status == status)
+    if principal.role is Role.ZAB:
+        query = query.where(RestplatzOffer.zab_id == principal.zab_id)
+    rows = list(session.exec(query.order_by(col(RestplatzOffer.id))).all())
+    for row in rows:
+        audit.record(
+            session, principal, action=AuditAction.READ, entity="restplatz_offer", entity_id=str(row.id)
+        )
+    return rows
+
+
+def runs(session: Session, *, day: dt.date) -> list[RestplatzRun]:
+    return list(
+        session.exec(select(RestplatzRun).where(RestplatzRun.day == day).order_by(col(RestplatzRun.id))).all()
+    )
+
+
+def taken_counts(session: Session, run_ids: list[int]) -> dict[int, int]:
+    """Offers of each run taken over so far (counted from the offers: concurrent take-overs of
+    one run's offers then share no row to update)."""
+    rows = session.exec(
+        select(RestplatzOffer.run_id, func.count())
+        .where(col(RestplatzOffer.run_id).in_(run_ids), RestplatzOffer.status == OfferStatus.TAKEN)
+        .group_by(col(RestplatzOffer.run_id))
+    ).all()
+    return {run_id: count for run_id, count in rows}
+
+
+def close_request(
+    session: Session,
+    principal: Principal,
+    *,
+    request_id: str,
+    outcome: RequestStatus,
+    text_: str | None = None,
+    reason: str | None = None,
+) -> TransportRequest:
+    """The ABH's answer to a request no ZAB drives: it drives itself, or the removal is cancelled.
+
+    `reason` (a code of lifecycle.CANCEL_REASONS) says why a removal is cancelled; without it the
+    request keeps the planner's or the ZAB's reason.
+    """
+    if outcome not in (S.SELF_TRANSPORT, S.CANCELLED):
+        raise InvalidInput([FieldProblem("outcome", "self_transport oder cancelled angeben.")])
+    if reason is not None and reason not in lifecycle.CANCEL_REASONS:
+        raise InvalidInput([FieldProblem("reason", f"Einer von: {', '.join(lifecycle.CANCEL_REASONS)}.")])
+    row = session.get(TransportRequest, request_id)
+    if row is None:
+        raise NotFound("Auftrag", request_id)
+    if principal.role is Role.ABH and row.abh_id != principal.abh_id:
+        raise Forbidden("Nur die eigene ABH entscheidet über ihren Auftrag.")
+    if principal.role is Role.ZAB and row.zab_id != principal.zab_id:
+        raise Forbidden("Auftrag einer anderen ZAB.")
+    if principal.role not in (Role.ABH, Role.ZAB, Role.ADMIN):
+        raise Forbidden()
+    movable = (S.SUBMITTED, S.PLANNED, S.REJECTED, S.IN_POOL)
+    if not lifecycle.claim(
+        session,
+        request_id,
+        movable,
+        outcome,
+        actor=principal,
+        reason_code=reason or row.pool_reason or row.status_reason,
+        reason_text=text_,
+    ):
+        raise Conflict(f"Auftrag {request_id} ist bereits angenommen, übernommen oder abgeschlossen.")
+    for offer in _open_offers(session, row.service_date):
+        if request_id in offer.request_ids:
+            _supersede(session, offer, by=principal.subject)
+    return lifecycle.audited_update(session, principal, row, f"close {outcome.value}")

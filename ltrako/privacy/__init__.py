@@ -1,0 +1,1 @@
+"""Data protection: retention (pseudonymisation) and the audit export per case."""

@@ -1,0 +1,1 @@
+"""Transport requests: submission, lifecycle, execution, reference data, Dublin transfers."""

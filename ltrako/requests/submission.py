@@ -1,0 +1,449 @@
+"""Submitting, reading and listing transport requests, with access checks and audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import NoReturn
+from zoneinfo import ZoneInfo
+
+import pycountry
+from sqlmodel import Session, col, select
+
+from ltrako.core import access, audit
+from ltrako.core.errors import FieldProblem, Forbidden, InvalidInput, NotFound
+from ltrako.core.security import Principal, Role
+from ltrako.models import (
+    Abh,
+    AuditAction,
+    AuditOutcome,
+    Flight,
+    Gender,
+    Location,
+    Person,
+    RequestOrigin,
+    RequestStatus,
+    TransportPurpose,
+    TransportRequest,
+    TransportRequestPerson,
+)
+from ltrako.requests import lifecycle
+from ltrako.requests.reference import largest_vehicle_seats, responsible_zab, zab_for_regierungsbezirk
+from planner.model import HaversineTravel, LocationKind
+from planner.model import Location as PlannerLocation
+from planner.travel import haversine_meters, seconds_for
+
+# Codes outside ISO 3166-1 that the statistics use: unknown, and Kosovo (EU practice).
+EXTRA_NATIONALITIES = {"XXX": "unbekannt", "XKX": "Kosovo"}
+CASE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{2,39}$")
+PURPOSE_BY_KIND = {
+    LocationKind.AIRPORT: TransportPurpose.FLIGHT,
+    LocationKind.BORDER: TransportPurpose.DUBLIN_HANDOVER,
+    LocationKind.EMBASSY: TransportPurpose.CONSULATE,
+    LocationKind.COURT: TransportPurpose.COURT,
+    LocationKind.FACILITY: TransportPurpose.DETENTION,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PersonDraft:
+    case_ref: str
+    nationality: str
+    gender: Gender
+    requires_female_escort: bool = False
+    requires_medical_escort: bool = False
+    wheelchair: bool = False
+    requires_medical_reception: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StopDraft:
+    location_id: str
+    earliest: dt.datetime
+    latest: dt.datetime
+    service_min: int
+
+
+@dataclass(frozen=True, slots=True)
+class RequestDraft:
+    persons: tuple[PersonDraft, ...]
+    pickup: StopDraft
+    dropoff: StopDraft
+    priority: int = 3
+    origin: RequestOrigin = RequestOrigin.MUNICIPAL
+    abh_id: str | None = None
+    purpose: TransportPurpose | None = None
+    escorts_required: int | None = None
+    max_ride_min: int | None = None
+    flight_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    request: TransportRequest
+    persons: tuple[Person, ...] = field(default_factory=tuple)
+
+
+def default_escorts_required(persons: int) -> int:
+    """Two escorts for one person, one per person for groups, at most three (an assumption:
+    no public ratio for ground transports exists, FACTS 3.3)."""
+    return 2 if persons == 1 else min(persons, 3)
+
+
+def is_known_nationality(code: str) -> bool:
+    return code in EXTRA_NATIONALITIES or pycountry.countries.get(alpha_3=code) is not None
+
+
+# ------------------------------------------------------------------------------ submit
+
+
+def submit_request(
+    session: Session,
+    *,
+    principal: Principal,
+    draft: RequestDraft,
+    timezone: str,
+    travel: HaversineTravel,
+) -> RequestRecord:
+    """Validate and store a new request (status submitted). Nothing is written if anything fails."""
+    abh_id = _authorize_submission(session, principal, draft)
+    pickup = session.get(Location, draft.pickup.location_id)
+    dropoff = session.get(Location, draft.dropoff.location_id)
+    escorts = (
+        draft.escorts_required
+        if draft.escorts_required is not None
+        else default_escorts_required(len(draft.persons))
+    )
+    problems = [
+        *check_persons(draft.persons),
+        *_check_stops(draft, pickup, dropoff, travel, ZoneInfo(timezone)),
+        *_check_capacity(session, draft, escorts),
+        *_check_origin(session, draft, pickup, abh_id),
+        *_check_flight(session, draft),
+    ]
+    if problems:
+        raise InvalidInput(problems)
+    assert pickup is not None and dropoff is not None
+    zab = (
+        responsible_zab(session, abh_id)
+        if abh_id
+        else zab_for_regierungsbezirk(session, pickup.regierungsbezirk_id or "")
+    )
+    if principal.role is Role.ZAB and zab.id != principal.zab_id:
+        _deny(
+            session, principal, AuditAction.CREATE, "neu", "Der Auftrag gehört nicht in den Bezirk Ihrer ZAB."
+        )
+    request = TransportRequest(
+        id=f"TR-{draft.pickup.earliest.astimezone(ZoneInfo(timezone)):%y%m%d}-{uuid.uuid4().hex[:6].upper()}",
+        origin=draft.origin,
+        abh_id=abh_id,
+        zab_id=zab.id,
+        purpose=draft.purpose or PURPOSE_BY_KIND.get(LocationKind(dropoff.kind), TransportPurpose.OTHER),
+        service_date=draft.pickup.earliest.astimezone(ZoneInfo(timezone)).date(),
+        persons=len(draft.persons),
+        escorts_required=escorts,
+        requires_female_escort=any(p.requires_female_escort for p in draft.persons),
+        requires_medical_escort=any(p.requires_medical_escort for p in draft.persons),
+        wheelchair=any(p.wheelchair for p in draft.persons),
+        priority=draft.priority,
+        max_ride_min=draft.max_ride_min,
+        pickup_location_id=pickup.id,
+        pickup_earliest=draft.pickup.earliest,
+        pickup_latest=draft.pickup.latest,
+        pickup_service_min=draft.pickup.service_min,
+        dropoff_location_id=dropoff.id,
+        dropoff_earliest=draft.dropoff.earliest,
+        dropoff_latest=draft.dropoff.latest,
+        dropoff_service_min=draft.dropoff.service_min,
+        flight_id=draft.flight_id,
+        status=RequestStatus.SUBMITTED,
+        created_by=principal.subject,
+    )
+    session.add(request)
+    session.flush()
+    lifecycle.record_created(session, request, actor=principal)
+    persons = tuple(upsert_person(session, principal, abh_id, p) for p in draft.persons)
+    for person in persons:
+        assert person.id is not None  # flushed
+        session.add(TransportRequestPerson(request_id=request.id, person_id=person.id))
+    audit.record(
+        session, principal, action=AuditAction.CREATE, entity="transport_request", entity_id=request.id
+    )
+    session.flush()
+    return RequestRecord(request, persons)
+
+
+def _deny(
+    session: Session,
+    principal: Principal,
+    action: AuditAction,
+    entity_id: str,
+    message: str,
+    context: str | None = None,
+) -> NoReturn:
+    """Record the refused access (it survives the rollback) and refuse."""
+    audit.record(
+        session,
+        principal,
+        action=action,
+        entity="transport_request",
+        entity_id=entity_id,
+        outcome=AuditOutcome.DENIED,
+        context=context,
+    )
+    raise Forbidden(message)
+
+
+def _audit_read(session: Session, principal: Principal, request_id: str, context: str | None) -> None:
+    audit.record(
+        session,
+        principal,
+        action=AuditAction.READ,
+        entity="transport_request",
+        entity_id=request_id,
+        context=context,
+    )
+
+
+def _authorize_submission(session: Session, principal: Principal, draft: RequestDraft) -> str | None:
+    """The ABH the request belongs to (None for state facilities); Forbidden for other roles."""
+    if principal.role not in access.SUBMIT_ROLES:
+        _deny(
+            session,
+            principal,
+            AuditAction.CREATE,
+            "neu",
+            "Ihre Rolle darf keine Transportaufträge einreichen.",
+        )
+    if principal.role is Role.ABH:
+        if draft.origin is not RequestOrigin.MUNICIPAL or (draft.abh_id not in (None, principal.abh_id)):
+            _deny(
+                session,
+                principal,
+                AuditAction.CREATE,
+                "neu",
+                "Aufträge können nur für die eigene ABH eingereicht werden.",
+            )
+        return principal.abh_id
+    return draft.abh_id if draft.origin is RequestOrigin.MUNICIPAL else None
+
+
+def check_persons(persons: Sequence[PersonDraft]) -> list[FieldProblem]:
+    """Case references (pseudonyms, no names), nationalities; for requests and removal cases."""
+    problems = []
+    if not persons:
+        problems.append(FieldProblem("persons", "Mindestens eine Person angeben.", "missing"))
+    seen: set[str] = set()
+    for i, person in enumerate(persons):
+        if not CASE_REF.fullmatch(person.case_ref):  # `$` alone lets a trailing newline through
+            problems.append(
+                FieldProblem(
+                    f"persons.{i}.case_ref",
+                    "Aktenzeichen: 3–40 Zeichen aus Buchstaben, Ziffern und . _ / - (keine Namen).",
+                    "case_ref",
+                )
+            )
+        if person.case_ref in seen:
+            problems.append(
+                FieldProblem(f"persons.{i}.case_ref", "Aktenzeichen doppelt angegeben.", "duplicate")
+            )
+        seen.add(person.case_ref)
+        if not is_known_nationality(person.nationality):
+            problems.append(
+                FieldProblem(
+                    f"persons.{i}.nationality",
+                    f"Unbekannter Ländercode {person.nationality!r} (ISO 3166-1 alpha-3, XXX = unbekannt).",
+                    "nationality",
+                )
+            )
+    return problems
+
+
+def _check_stops(
+    draft: RequestDraft,
+    pickup: Location | None,
+    dropoff: Location | None,
+    travel: HaversineTravel,
+    zone: ZoneInfo,
+) -> list[FieldProblem]:
+    problems = []
+    for name, stop, found in (("pickup", draft.pickup, pickup), ("dropoff", draft.dropoff, dropoff)):
+        if found is None:
+            problems.append(
+                FieldProblem(f"{name}.location", f"Unbekannter Ort {stop.location_id!r}.", "unknown_location")
+            )
+        if stop.latest < stop.earliest:
+            problems.append(FieldProblem(f"{name}.latest", "Zeitfenster endet vor seinem Beginn.", "window"))
+    if pickup is not None and dropoff is not None and pickup.id == dropoff.id:
+        problems.append(FieldProblem("dropoff.location", "Abhol- und Zielort sind gleich.", "same_location"))
+    if problems or pickup is None or dropoff is None:
+        return problems
+    ride = seconds_for(haversine_meters(_point(pickup), _point(dropoff), travel.circuity), travel.speed_kmh)
+    arrival = draft.pickup.earliest + dt.timedelta(minutes=draft.pickup.service_min, seconds=ride)
+    if arrival > draft.dropoff.latest:
+        problems.append(
+            FieldProblem(
+                "dropoff.latest",
+                f"Übergabe spätestens {_hhmm(draft.dropoff.latest, zone)} ist nicht erreichbar: "
+                f"Abholung frühestens {_hhmm(draft.pickup.earliest, zone)}, Fahrzeit etwa {_duration(ride)}.",
+                "unreachable",
+            )
+        )
+    return problems
+
+
+def _check_flight(session: Session, draft: RequestDraft) -> list[FieldProblem]:
+    if draft.flight_id is not None and session.get(Flight, draft.flight_id) is None:
+        return [FieldProblem("flight_id", f"Flug {draft.flight_id} ist nicht erfasst.", "unknown_flight")]
+    return []
+
+
+def _check_capacity(session: Session, draft: RequestDraft, escorts: int) -> list[FieldProblem]:
+    needed = len(draft.persons) + escorts
+    largest = largest_vehicle_seats(session)
+    if needed > largest:
+        return [
+            FieldProblem(
+                "persons",
+                f"{len(draft.persons)} Personen und {escorts} Begleitkräfte ({needed} Plätze) passen in kein "
+                f"Fahrzeug (größtes: {largest} Plätze). Bitte auf mehrere Aufträge aufteilen.",
+                "capacity",
+            )
+        ]
+    if any(p.wheelchair for p in draft.persons) and needed > largest_vehicle_seats(session, wheelchair=True):
+        return [FieldProblem("persons", "Kein rollstuhlgerechtes Fahrzeug hat so viele Plätze.", "capacity")]
+    return []
+
+
+def _check_origin(
+    session: Session, draft: RequestDraft, pickup: Location | None, abh_id: str | None
+) -> list[FieldProblem]:
+    if draft.origin is RequestOrigin.MUNICIPAL:
+        if abh_id is None:
+            return [FieldProblem("abh_id", "ABH angeben (Auftrag aus dem kommunalen Bereich).", "missing")]
+        if session.get(Abh, abh_id) is None:
+            return [FieldProblem("abh_id", f"Unbekannte ABH {abh_id!r}.", "unknown_abh")]
+        return []
+    if pickup is not None and (pickup.kind != LocationKind.FACILITY or not pickup.regierungsbezirk_id):
+        return [
+            FieldProblem(
+                "pickup.location",
+                "Aufträge aus Landeseinrichtungen beginnen an einer Einrichtung in NRW.",
+                "origin",
+            )
+        ]
+    return []
+
+
+def upsert_person(session: Session, principal: Principal, abh_id: str | None, draft: PersonDraft) -> Person:
+    person = session.exec(
+        select(Person).where(
+            Person.case_ref == draft.case_ref,
+            col(Person.abh_id).is_(None) if abh_id is None else Person.abh_id == abh_id,
+        )
+    ).first()
+    action = AuditAction.UPDATE if person else AuditAction.CREATE
+    person = person or Person(
+        case_ref=draft.case_ref, abh_id=abh_id, nationality=draft.nationality, gender=draft.gender
+    )
+    person.nationality = draft.nationality
+    person.gender = draft.gender
+    person.requires_female_escort = draft.requires_female_escort
+    person.requires_medical_escort = draft.requires_medical_escort
+    person.wheelchair = draft.wheelchair
+    person.requires_medical_reception = draft.requires_medical_reception
+    session.add(person)
+    session.flush()
+    audit.record(session, principal, action=action, entity="person", entity_id=str(person.id))
+    return person
+
+
+def _point(location: Location) -> PlannerLocation:
+    return PlannerLocation(
+        location.id, location.name, location.lat, location.lon, LocationKind(location.kind)
+    )
+
+
+def _hhmm(instant: dt.datetime, zone: ZoneInfo) -> str:
+    return instant.astimezone(zone).strftime("%d.%m. %H:%M")
+
+
+def _duration(seconds: int) -> str:
+    minutes = -(-seconds // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+# -------------------------------------------------------------------------------- read
+
+
+def get_request(
+    session: Session, *, principal: Principal, request_id: str, context: str | None = None
+) -> RequestRecord:
+    """One request with its persons; refused (and audited) for anyone who may not see it."""
+    request = session.get(TransportRequest, request_id)
+    if request is None:
+        raise NotFound("Transportauftrag", request_id)
+    if not access.can_read_request(principal, request):
+        _deny(
+            session,
+            principal,
+            AuditAction.READ,
+            request_id,
+            "Kein Zugriff auf diesen Transportauftrag.",
+            context,
+        )
+    _audit_read(session, principal, request_id, context)
+    return RequestRecord(request, _persons_of(session, [request.id]).get(request.id, ()))
+
+
+def list_requests(
+    session: Session,
+    *,
+    principal: Principal,
+    day: dt.date | None = None,
+    status: RequestStatus | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    context: str | None = None,
+) -> list[RequestRecord]:
+    """The requests the principal may see, newest day first; each one read is audited."""
+    if principal.role not in access.CASE_ROLES:
+        message = "Ihre Rolle sieht nur zusammengefasste Zahlen, keine Einzelfälle."
+        _deny(session, principal, AuditAction.READ, "*", message, context)
+    query = select(TransportRequest)
+    if principal.role is Role.ABH:
+        query = query.where(TransportRequest.abh_id == principal.abh_id)
+    elif principal.role is Role.ZAB:
+        query = query.where(TransportRequest.zab_id == principal.zab_id)
+    if day is not None:
+        query = query.where(TransportRequest.service_date == day)
+    if status is not None:
+        query = query.where(TransportRequest.status == status)
+    query = (
+        query.order_by(col(TransportRequest.service_date).desc(), TransportRequest.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = session.exec(query).all()
+    persons = _persons_of(session, [r.id for r in rows])
+    for row in rows:
+        _audit_read(session, principal, row.id, context)
+    return [RequestRecord(row, persons.get(row.id, ())) for row in rows]
+
+
+def _persons_of(session: Session, request_ids: Sequence[str]) -> dict[str, tuple[Person, ...]]:
+    if not request_ids:
+        return {}
+    pairs = session.exec(
+        select(TransportRequestPerson.request_id, Person)
+        .join(Person, col(Person.id) == col(TransportRequestPerson.person_id))
+        .where(col(TransportRequestPerson.request_id).in_(request_ids))
+        .order_by(col(Person.id))
+    ).all()
+    out: dict[str, list[Person]] = {}
+    for request_id, person in pairs:
+        out.setdefault(request_id, []).append(person)
+    return {k: tuple(v) for k, v in out.items()}
