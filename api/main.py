@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         docs_url="/docs",
     )
     app.state.runtime = runtime
-    app.state.verifier = build_verifier(runtime.settings)
+    app.state.verifier = build_verifier(runtime.settings, runtime.clock)
     app.add_middleware(Admission, limit=runtime.settings.db_pool_size)
     errors.install(app)
     headers.install(app)

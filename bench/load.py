@@ -89,6 +89,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, func, select
 
 from bench.restplatz import ADMIN, TZ, clear_all
+from ltrako.core.clock import SystemClock
 from ltrako.core.config import Settings
 from ltrako.core.db import normalize_url, transaction, upgrade
 from ltrako.core.errors import Conflict
@@ -521,7 +522,7 @@ class Tokens:
     """Bearer headers of the local issuer, one per (role, unit, subject)."""
 
     def __init__(self, secret: str) -> None:
-        self.issuer = local_issuer(Settings(jwt_secret=SecretStr(secret), oidc_issuer=None))
+        self.issuer = local_issuer(Settings(jwt_secret=SecretStr(secret), oidc_issuer=None), SystemClock())
         self.cache: dict[tuple[Role, str, str], dict[str, str]] = {}
 
     def __call__(self, role: Role, unit: str, subject: str) -> dict[str, str]:

@@ -64,17 +64,18 @@ def table(
     from ltrako.aps.tables import parliamentary_table, read_cases, table_from_store
 
     fmt = _format(format_)
+    runtime = _runtime()
     try:
         if cases is not None:
             with open(cases, encoding="utf-8-sig", newline="") as handle:
                 rows = parliamentary_table(read_cases(handle), half)
         else:
-            with transaction(_runtime().sessions) as session:
+            with transaction(runtime.sessions) as session:
                 rows = table_from_store(session, SYSTEM, half)
     except InvalidInput as exc:
         _fail(exc.message)
         return
-    _write(table_export(rows, half, fmt), out, fmt)  # type: ignore[arg-type]
+    _write(table_export(rows, half, fmt, runtime.clock.now()), out, fmt)  # type: ignore[arg-type]
 
 
 @aps_app.command("stats")
@@ -114,8 +115,11 @@ def chart(
         _fail("--out: Dateiendung .png oder .svg.")
     breakdown = "month" if kind == "trend" else "zab"
     try:
-        with transaction(_runtime().sessions) as session:
-            figures = statistics.compute(session, SYSTEM, period=period, breakdown=breakdown)
+        runtime = _runtime()
+        with transaction(runtime.sessions) as session:
+            figures = statistics.compute(
+                session, SYSTEM, period=period, breakdown=breakdown, as_of=runtime.clock.today()
+            )
     except InvalidInput as exc:
         _fail(exc.message)
         return

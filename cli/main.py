@@ -44,8 +44,8 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _next_working_day() -> dt.date:
-    day = dt.date.today() + dt.timedelta(days=1)
+def _next_working_day(today: dt.date) -> dt.date:
+    day = today + dt.timedelta(days=1)
     while day.weekday() >= 5:
         day += dt.timedelta(days=1)
     return day
@@ -91,7 +91,7 @@ def demo(
 ) -> None:
     """Load NRW reference data and a realistic demo day, plan it and summarise (main job)."""
     rt = _runtime()
-    day = date.date() if date else _next_working_day()
+    day = date.date() if date else _next_working_day(rt.clock.today())
     upgrade(rt.engine)
     with transaction(rt.sessions) as session:
         summary = load_demo_day(
@@ -194,7 +194,7 @@ def token(
         if abh and session.get(Abh, abh) is None:
             _fail(f"Unbekannte ABH {abh!r}.")
     try:
-        typer.echo(local_issuer(rt.settings).issue(role, subject=subject, zab=zab, abh=abh))
+        typer.echo(local_issuer(rt.settings, rt.clock).issue(role, subject=subject, zab=zab, abh=abh))
     except TokenError as exc:
         _fail(str(exc), 2)
 
@@ -326,7 +326,7 @@ def restplatz_run(
 @restplatz_app.command("scheduler")
 def restplatz_scheduler() -> None:
     """Run only the nightly batch (foreground), e.g. beside API instances started with --no-scheduler."""
-    import time
+    import threading
 
     from ltrako.workers.nightly import JOB_ID, start_scheduler
 
@@ -335,8 +335,7 @@ def restplatz_scheduler() -> None:
     scheduler = start_scheduler(rt)
     typer.echo(f"Nächtlicher Lauf geplant: {scheduler.get_job(JOB_ID).next_run_time}")
     try:
-        while True:
-            time.sleep(3600)
+        threading.Event().wait()  # until interrupted; the scheduler's thread does the work
     except KeyboardInterrupt:
         scheduler.shutdown()
 

@@ -49,7 +49,7 @@ def run(
     """Pseudonymise the personal data of cases closed longer than the retention period ago."""
     runtime = _runtime()
     days = days or runtime.settings.retention_days
-    today = dt.datetime.now(runtime.zone).date()
+    today = runtime.clock.today()
     session = runtime.sessions()
     try:
         report = pseudonymise_closed(session, today=today, retention_days=days, actor=RETENTION)

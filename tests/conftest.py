@@ -8,11 +8,13 @@ Each test gets its own copy of a migrated database holding the reference data.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,21 +22,25 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from api.main import create_app
+from ltrako.core.clock import FixedClock, SystemClock
 from ltrako.core.config import Settings
 from ltrako.core.db import make_engine, normalize_url, session_factory, transaction, upgrade
-from ltrako.core.runtime import Runtime
-from ltrako.core.security import Role, local_issuer
+from ltrako.core.runtime import Runtime, runtime_on
+from ltrako.core.security import LocalIssuer, Role, local_issuer
 from ltrako.requests.seed import load_reference
 
 POSTGRES_URL = os.environ.get("LTRAKO_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("LTRAKO_REQUIRE_POSTGRES") == "1"
 TEST_SECRET = "test-secret-for-the-local-issuer-0123456789"
+# The tests' "now": a Friday before the days the tests plan (24–26 November 2026). Tests that need
+# another moment move their `clock`; nothing reads the machine's date.
+TEST_NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 
 
 def _seed(url: str) -> None:
     engine = make_engine(url)
     upgrade(engine)
-    with transaction(session_factory(engine)) as session:
+    with transaction(session_factory(engine, FixedClock(TEST_NOW))) as session:
         load_reference(session)
     engine.dispose()
 
@@ -108,9 +114,15 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def runtime(settings: Settings) -> Iterator[Runtime]:
+def clock() -> FixedClock:
+    """The test's clock, standing at TEST_NOW until the test moves it."""
+    return FixedClock(TEST_NOW)
+
+
+@pytest.fixture
+def runtime(settings: Settings, clock: FixedClock) -> Iterator[Runtime]:
     engine = make_engine(settings.database_url)
-    yield Runtime(settings, engine, session_factory(engine))
+    yield runtime_on(engine, settings, clock)
     engine.dispose()
 
 
@@ -123,14 +135,22 @@ def client(runtime: Runtime) -> Iterator[TestClient]:
 Headers = dict[str, str]
 
 
-@pytest.fixture
-def auth(settings: Settings) -> Callable[..., Headers]:
-    """auth(role, zab=..., abh=...) -> Authorization header of a local-issuer token."""
-    issuer = local_issuer(settings)
-
+def _headers_of(issuer: LocalIssuer) -> Callable[..., Headers]:
     def headers(
         role: str, *, zab: str | None = None, abh: str | None = None, subject: str | None = None
     ) -> Headers:
         return {"Authorization": f"Bearer {issuer.issue(Role(role), zab=zab, abh=abh, subject=subject)}"}
 
     return headers
+
+
+@pytest.fixture
+def auth(settings: Settings, clock: FixedClock) -> Callable[..., Headers]:
+    """auth(role, zab=..., abh=...) -> Authorization header of a local-issuer token (test clock)."""
+    return _headers_of(local_issuer(settings, clock))
+
+
+@pytest.fixture
+def process_auth(settings: Settings) -> Callable[..., Headers]:
+    """As `auth`, for service processes a test starts: they run on the machine's clock."""
+    return _headers_of(local_issuer(settings, SystemClock()))

@@ -1,7 +1,9 @@
-"""The import contracts of pyproject.toml: api → zfa → ltrako → fixtures → planner, planner pure."""
+"""Rules of the code base: the import contracts of pyproject.toml (cli on top, ltrako's domains
+layered, planner pure), and what a grep can check (time comes from the clock)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -9,7 +11,40 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("cli", "ltrako", "api", "zfa", "fixtures", "planner", "bench")
+CLOCK_MODULE = ROOT / "ltrako" / "core" / "clock.py"
+WALL_CLOCK = re.compile(r"\b(datetime\.now|datetime\.utcnow|datetime\.today|date\.today|utcnow)\s*\(")
+
+
+def sources() -> list[Path]:
+    return sorted(p for package in PACKAGES for p in (ROOT / package).rglob("*.py"))
+
+
+def offenders(pattern: re.Pattern[str], allowed: set[Path]) -> list[str]:
+    found = []
+    for path in sources():
+        if path in allowed:
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if pattern.search(line):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    return found
+
+
+def test_the_grep_finds_a_wall_clock_read() -> None:
+    """The patterns match what they must (else the checks below could never fail)."""
+    assert WALL_CLOCK.search("day = dt.date.today() + dt.timedelta(days=1)")
+    assert WALL_CLOCK.search("now = dt.datetime.now(dt.UTC)")
+    assert not WALL_CLOCK.search("now = clock.now()")
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_nothing_reads_the_wall_clock_but_the_clock(package: str) -> None:
+    """Services, jobs, pages and the command line take the injected clock (ltrako.core.clock)."""
+    assert sources(), "no sources found"
+    found = [line for line in offenders(WALL_CLOCK, {CLOCK_MODULE}) if line.startswith(package + "/")]
+    assert found == [], "wall-clock reads outside ltrako/core/clock.py:\n" + "\n".join(found)
 
 
 def test_import_contracts_hold() -> None:

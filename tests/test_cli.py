@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from fixtures.demo_day import generate_day
+from ltrako.core.clock import SystemClock
 from ltrako.core.config import Settings
 from ltrako.core.security import Role, local_issuer
 from planner.io import dump_json, load_scenario, write_scenario
@@ -81,7 +82,7 @@ def test_token_prints_a_token_the_service_accepts(env: dict[str, str], db_url: s
     result = runner.invoke(app, ["token", "zab", "--zab", "ZAB-E"], env=env)
     assert result.exit_code == 0, result.output
     settings = Settings(database_url=db_url, local_key_file=env["LTRAKO_LOCAL_KEY_FILE"])
-    principal = local_issuer(settings).verify(result.output.strip())
+    principal = local_issuer(settings, SystemClock()).verify(result.output.strip())  # the CLI's clock
     assert principal.role is Role.ZAB and principal.zab_id == "ZAB-E"
     unknown = runner.invoke(app, ["token", "abh", "--abh", "ABH-99999"], env=env)
     assert unknown.exit_code == 1 and "Unbekannte ABH" in unknown.output

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from fixtures.reference import medical_contacts
 from ltrako.core import access, audit
+from ltrako.core.clock import clock_of
 from ltrako.core.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from ltrako.core.security import Principal, Role
 from ltrako.models import (
@@ -105,7 +106,7 @@ def request_reception(session: Session, principal: Principal, *, case_id: int) -
     case = _case(session, case_id, R.OPEN)
     case.status, case.requested_at, case.requested_by = (
         R.REQUESTED,
-        dt.datetime.now(dt.UTC),
+        clock_of(session).now(),
         principal.subject,
     )
     session.add(case)
@@ -117,7 +118,7 @@ def decide(session: Session, principal: Principal, *, case_id: int, confirmed: b
     _zrk(principal)
     case = _case(session, case_id, R.REQUESTED)
     case.status = R.CONFIRMED if confirmed else R.DECLINED
-    case.decided_at, case.decided_by = dt.datetime.now(dt.UTC), principal.subject
+    case.decided_at, case.decided_by = clock_of(session).now(), principal.subject
     session.add(case)
     audit.updated(session, principal, "medical_reception", case_id, case.status)
     return case

@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from ltrako.core import audit
+from ltrako.core.clock import clock_of
 from ltrako.core.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from ltrako.core.security import Principal, Role
 from ltrako.models import (
@@ -125,7 +126,7 @@ def submit(
 ) -> TransitRequest:
     """The ZFA has filed the request with the federal police: the answer is due 2 days later (Art. 4(2))."""
     row = _move(session, principal, transit_id, (T.REQUIRED,))
-    now = dt.datetime.now(dt.UTC)
+    now = clock_of(session).now()
     row.status, row.submitted_at, row.submitted_by = T.SUBMITTED, now, principal.subject
     row.answer_due = now + (rules or TransitRules()).answer_time
     session.add(row)
@@ -141,7 +142,7 @@ def decide(
         raise InvalidInput([FieldProblem("reason", "Höchstens 400 Zeichen.", "too_long")])
     row = _move(session, principal, transit_id, (T.SUBMITTED,))
     row.status = T.APPROVED if approved else T.REJECTED
-    row.decided_at, row.decided_by, row.reason = dt.datetime.now(dt.UTC), principal.subject, reason
+    row.decided_at, row.decided_by, row.reason = clock_of(session).now(), principal.subject, reason
     session.add(row)
     if not approved:
         flight = session.get(Flight, row.flight_id)
@@ -165,7 +166,7 @@ def decide(
 
 def withdraw(session: Session, principal: Principal, *, transit_id: int) -> TransitRequest:
     row = _move(session, principal, transit_id, (T.REQUIRED, T.SUBMITTED))
-    row.status, row.decided_at, row.decided_by = T.WITHDRAWN, dt.datetime.now(dt.UTC), principal.subject
+    row.status, row.decided_at, row.decided_by = T.WITHDRAWN, clock_of(session).now(), principal.subject
     session.add(row)
     audit.updated(session, principal, "transit_request", transit_id, "withdraw")
     return row

@@ -15,6 +15,7 @@ from api.gates import MINISTRY, STATISTICS, allow
 from api.schemas.aps import ImportRead, ParliamentaryRowRead, StatisticsRead
 from api.schemas.common import ErrorRead, ValidationErrorRead
 from ltrako.aps import charts, exports, statistics, tables
+from ltrako.core.clock import clock_of
 from ltrako.core.errors import FieldProblem, InvalidInput
 
 router = APIRouter(prefix="/aps", tags=["APS-Statistik"])
@@ -29,7 +30,7 @@ MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
 def _today(runtime: RuntimeDep) -> dt.date:
-    return dt.datetime.now(runtime.zone).date()
+    return runtime.clock.today()
 
 
 def download(parts: Iterator[bytes], fmt: str, name: str) -> StreamingResponse:
@@ -69,9 +70,7 @@ def export_statistics(
     format: Literal["csv", "xlsx", "html"] = "csv",
 ) -> StreamingResponse:
     """CSV, XLSX (with the charts as images) or a printable HTML page (with SVG charts)."""
-    parts = exports.statistics_export(
-        session, principal, period=period, breakdown=breakdown, fmt=format, as_of=_today(runtime)
-    )
+    parts = exports.statistics_export(session, principal, period=period, breakdown=breakdown, fmt=format)
     return download(parts, format, f"aps-statistik-{period}-{breakdown}")
 
 
@@ -112,7 +111,9 @@ def parliamentary_table(
     rows = tables.table_from_store(session, principal, half)
     if format == "json":
         return [ParliamentaryRowRead.model_validate(r, from_attributes=True) for r in rows]
-    return download(exports.table_export(rows, half, format), format, f"landtag-tabelle-{half}")
+    return download(
+        exports.table_export(rows, half, format, clock_of(session).now()), format, f"landtag-tabelle-{half}"
+    )
 
 
 @router.post(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -125,7 +124,7 @@ def complete(
         principal,
         request_id=request_id,
         returned=body.returned,
-        today=dt.datetime.now(runtime.zone).date(),
+        today=runtime.clock.today(),
         note=body.note,
     )
     record = service.get_request(session, principal=principal, request_id=request_id, context="complete")

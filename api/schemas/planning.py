@@ -156,13 +156,13 @@ class JobRead(BaseModel):
     finished_at: dt.datetime | None
 
     @classmethod
-    def of(cls, job: Job) -> JobRead:
+    def of(cls, job: Job, now: dt.datetime) -> JobRead:
         return cls(
             id=job.id,
             kind=job.kind,
             status=str(job.status),
             attempts=job.attempts,
-            progress=round(job_progress(job), 2),
+            progress=round(job_progress(job, now), 2),
             label=job.label,
             message=job.message,
             result_ref=job.result_ref,

@@ -25,6 +25,7 @@ from sqlmodel import Session
 from ltrako.aps import charts, statistics
 from ltrako.aps.statistics import BREAKDOWNS, METRICS, Statistics, StatRow, cancel_reason_label
 from ltrako.aps.tables import AREA_LABELS, AREAS, COLUMNS, TableRow, totals
+from ltrako.core.clock import clock_of
 from ltrako.core.security import Principal
 
 ExportFormat = Literal["csv", "xlsx", "html"]
@@ -75,10 +76,10 @@ def table_xlsx(rows: list[TableRow], half: str) -> bytes:
     return _save(book)
 
 
-def table_html(rows: list[TableRow], half: str) -> Iterator[str]:
+def table_html(rows: list[TableRow], half: str, created: dt.datetime) -> Iterator[str]:
     """A printable page: one table per area with its sum."""
     sums = totals(rows)
-    yield _page_head(f"Rückführungen nach Nationalität – {half_label(half)}")
+    yield _page_head(f"Rückführungen nach Nationalität – {half_label(half)}", created)
     for area in AREAS:
         yield f"<h2>{html.escape(AREA_LABELS[area])}</h2>\n<table>\n"
         yield "<thead><tr>" + "".join(f'<th scope="col">{h}</th>' for h in TABLE_HEAD) + "</tr></thead>\n"
@@ -103,12 +104,12 @@ def half_label(half: str) -> str:
     return f"{'1.' if part == '1' else '2.'} Halbjahr {year}"
 
 
-def table_export(rows: list[TableRow], half: str, fmt: ExportFormat) -> Iterator[bytes]:
+def table_export(rows: list[TableRow], half: str, fmt: ExportFormat, created: dt.datetime) -> Iterator[bytes]:
     if fmt == "csv":
         return (line.encode() for line in table_csv(rows))
     if fmt == "xlsx":
         return iter([table_xlsx(rows, half)])
-    return (part.encode() for part in table_html(rows, half))
+    return (part.encode() for part in table_html(rows, half, created))
 
 
 # ---------------------------------------------------------------------------- statistics
@@ -121,12 +122,13 @@ def statistics_export(
     period: str,
     breakdown: str,
     fmt: ExportFormat,
-    as_of: dt.date | None = None,
 ) -> Iterator[bytes]:
-    """The statistics of `period` by `breakdown`; XLSX and HTML carry the trend and ZAB charts."""
+    """The statistics of `period` by `breakdown` as of today by the session's clock; XLSX and
+    HTML carry the trend and ZAB charts."""
+    clock = clock_of(session)
     wanted = (breakdown,) if fmt == "csv" else (breakdown, "month", "zab")  # CSV carries no charts
     stats, *charted = statistics.compute_many(
-        session, principal, period=period, breakdowns=wanted, as_of=as_of
+        session, principal, period=period, breakdowns=wanted, as_of=clock.today()
     )
     if fmt == "csv":
         return (line.encode() for line in statistics_csv(stats))
@@ -138,7 +140,7 @@ def statistics_export(
     }
     if fmt == "xlsx":
         return iter([statistics_xlsx(stats, drawn)])
-    return (part.encode() for part in statistics_html(stats, drawn))
+    return (part.encode() for part in statistics_html(stats, drawn, clock.now()))
 
 
 def statistics_columns(stats: Statistics) -> list[str]:
@@ -220,9 +222,9 @@ def statistics_xlsx(stats: Statistics, charts: dict[str, bytes]) -> bytes:
     return _save(book)
 
 
-def statistics_html(stats: Statistics, charts_svg: dict[str, bytes]) -> Iterator[str]:
+def statistics_html(stats: Statistics, charts_svg: dict[str, bytes], created: dt.datetime) -> Iterator[str]:
     columns = statistics_columns(stats)
-    yield _page_head(_title(stats))
+    yield _page_head(_title(stats), created)
     for name, svg in charts_svg.items():
         yield f"<figure><figcaption>{html.escape(name)}</figcaption>\n{_inline_svg(svg)}</figure>\n"
     yield "<table>\n<thead><tr>"
@@ -255,8 +257,8 @@ def _title(stats: Statistics) -> str:
 # ---------------------------------------------------------------------------- shared
 
 
-def _page_head(title: str) -> str:
-    stamp = dt.datetime.now(dt.UTC).strftime("%d.%m.%Y %H:%M UTC")
+def _page_head(title: str, created: dt.datetime) -> str:
+    stamp = created.astimezone(dt.UTC).strftime("%d.%m.%Y %H:%M UTC")
     return (
         '<!DOCTYPE html>\n<html lang="de"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{PAGE_STYLE}</style></head>\n"

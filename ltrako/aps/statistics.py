@@ -314,7 +314,7 @@ def compute(
     *,
     period: str,
     breakdown: str = "total",
-    as_of: dt.date | None = None,
+    as_of: dt.date,
 ) -> Statistics:
     """The statistics of `period` broken down by `breakdown` (see BREAKDOWNS)."""
     return compute_many(session, principal, period=period, breakdowns=(breakdown,), as_of=as_of)[0]
@@ -326,7 +326,7 @@ def compute_many(
     *,
     period: str,
     breakdowns: Sequence[str],
-    as_of: dt.date | None = None,
+    as_of: dt.date,
 ) -> list[Statistics]:
     """Several breakdowns of one period from one read of the stored facts."""
     unknown = [b for b in breakdowns if b not in BREAKDOWNS]
@@ -336,7 +336,7 @@ def compute_many(
     span = parse_period(period)
     facts = collect_facts(session, span.first, span.last, zab_scope)
     # each request's metrics once (for every breakdown), as of one day
-    today = as_of or dt.date.today()
+    today = as_of
     metrics = {rid: tuple(item.metrics(today)) for rid, item in facts.items()}
     return [_aggregate(session, facts, metrics, span, b, zab_scope) for b in breakdowns]
 

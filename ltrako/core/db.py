@@ -15,6 +15,9 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
+from ltrako.core.clock import SESSION_KEY, Clock, clock_of
+from ltrako.models.types import stamp_keys
+
 MIGRATIONS = Path(__file__).parent.parent / "migrations"
 AFTER_ROLLBACK = "ltrako.after_rollback"
 
@@ -56,8 +59,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def session_factory(engine: Engine) -> SessionFactory:
-    return sessionmaker(bind=engine, class_=Session, expire_on_commit=False)
+def session_factory(engine: Engine, clock: Clock) -> SessionFactory:
+    """Sessions on `engine` that carry `clock` (see `ltrako.core.clock.clock_of`)."""
+    return sessionmaker(bind=engine, class_=Session, expire_on_commit=False, info={SESSION_KEY: clock})
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_new_rows(session: Session, _context: Any, _instances: Any) -> None:
+    """Rows whose timestamp says when they were stored get it from the session's clock."""
+    stamped = [(row, keys) for row in session.new if (keys := stamp_keys(type(row)))]
+    if not stamped:
+        return
+    now = clock_of(session).now()
+    for row, keys in stamped:
+        for key in keys:
+            if getattr(row, key) is None:
+                setattr(row, key, now)
 
 
 @contextmanager

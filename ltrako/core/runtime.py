@@ -1,4 +1,4 @@
-"""What a process needs to work with the database: settings, engine, session factory."""
+"""What a process needs to work: settings, clock, engine, session factory."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from ltrako.core.clock import Clock, SystemClock
 from ltrako.core.config import Settings
 from ltrako.core.db import SessionFactory, make_engine, session_factory
 from planner.model import HaversineTravel
@@ -16,11 +17,12 @@ from planner.model import HaversineTravel
 class Runtime:
     settings: Settings
     engine: Engine
-    sessions: SessionFactory
+    sessions: SessionFactory  # sessions carry `clock`
+    clock: Clock
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.settings.timezone)
+        return self.clock.zone
 
     @property
     def travel(self) -> HaversineTravel:
@@ -28,9 +30,15 @@ class Runtime:
         return HaversineTravel(self.settings.travel_circuity, self.settings.travel_speed_kmh)
 
 
-def open_runtime(settings: Settings | None = None) -> Runtime:
+def runtime_on(engine: Engine, settings: Settings, clock: Clock) -> Runtime:
+    """A runtime on an existing engine (tests, benchmarks)."""
+    return Runtime(settings, engine, session_factory(engine, clock), clock)
+
+
+def open_runtime(settings: Settings | None = None, *, clock: Clock | None = None) -> Runtime:
+    """A runtime for `settings`, on the machine's clock unless another is given."""
     settings = settings or Settings()
     engine = make_engine(
         settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
     )
-    return Runtime(settings, engine, session_factory(engine))
+    return runtime_on(engine, settings, clock or SystemClock(settings.timezone))

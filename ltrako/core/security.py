@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import jwt
+from jwt.types import Options
 
+from ltrako.core.clock import Clock
 from ltrako.core.config import Settings
 
 
@@ -68,21 +70,57 @@ class TokenVerifier(Protocol):
     def verify(self, token: str) -> Principal: ...
 
 
+LEEWAY = dt.timedelta(seconds=30)  # clock skew between issuer and service
+
+
+# Expiry and not-before are checked against the service's clock, not by PyJWT's wall clock.
+def _options(*, verify_aud: bool = True) -> Options:
+    return {
+        "require": ["exp", "iss", "sub"],
+        "verify_aud": verify_aud,
+        "verify_exp": False,
+        "verify_nbf": False,
+        "verify_iat": False,
+    }
+
+
+def check_times(claims: dict[str, Any], clock: Clock) -> None:
+    """Refuse a token that has expired or is not valid yet by `clock`."""
+    now = clock.now()
+
+    def instant(name: str) -> dt.datetime | None:
+        value = claims.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TokenError("Token ungültig oder abgelaufen.")
+        return dt.datetime.fromtimestamp(value, dt.UTC)
+
+    expires, not_before = instant("exp"), instant("nbf")
+    if expires is None or expires <= now - LEEWAY:
+        raise TokenError("Token ungültig oder abgelaufen.")
+    if not_before is not None and not_before > now + LEEWAY:
+        raise TokenError("Token ungültig oder abgelaufen.")
+
+
 class LocalIssuer:
     """HS256 tokens signed with a local secret (demo, development, tests)."""
 
     algorithm = "HS256"
 
-    def __init__(self, secret: bytes, issuer: str = "ltrako-local", ttl_min: int = 480) -> None:
+    def __init__(
+        self, secret: bytes, issuer: str = "ltrako-local", ttl_min: int = 480, *, clock: Clock
+    ) -> None:
         self.secret = secret
         self.issuer = issuer
         self.ttl = dt.timedelta(minutes=ttl_min)
+        self.clock = clock
 
     def issue(
         self, role: Role, *, subject: str | None = None, zab: str | None = None, abh: str | None = None
     ) -> str:
         principal = Principal(subject or f"{role.value}-{uuid.uuid4().hex[:8]}", role, zab, abh)
-        now = dt.datetime.now(dt.UTC)
+        now = self.clock.now()
         claims: dict[str, Any] = {
             "iss": self.issuer,
             "sub": principal.subject,
@@ -104,17 +142,21 @@ class LocalIssuer:
                 self.secret,
                 algorithms=[self.algorithm],
                 issuer=self.issuer,
-                options={"require": ["exp", "iss", "sub"]},
+                options=_options(),
             )
         except jwt.PyJWTError as exc:
             raise TokenError("Token ungültig oder abgelaufen.") from exc
+        check_times(claims, self.clock)
         return principal_from_claims(claims)
 
 
 class OidcVerifier:
     """RS256/ES256 tokens of an external OpenID Connect issuer, keys from its JWKS endpoint."""
 
-    def __init__(self, issuer: str, audience: str | None, jwks_url: str, role_claim: str) -> None:
+    def __init__(
+        self, issuer: str, audience: str | None, jwks_url: str, role_claim: str, *, clock: Clock
+    ) -> None:
+        self.clock = clock
         self.issuer = issuer
         self.audience = audience
         self.role_claim = role_claim
@@ -129,10 +171,11 @@ class OidcVerifier:
                 algorithms=["RS256", "ES256"],
                 issuer=self.issuer,
                 audience=self.audience,
-                options={"require": ["exp", "iss", "sub"], "verify_aud": bool(self.audience)},
+                options=_options(verify_aud=bool(self.audience)),
             )
         except jwt.PyJWTError as exc:
             raise TokenError("Token ungültig oder abgelaufen.") from exc
+        check_times(claims, self.clock)
         return principal_from_claims(claims, self.role_claim)
 
 
@@ -162,21 +205,25 @@ def local_secret(settings: Settings) -> bytes:
     return path.read_text().strip().encode()
 
 
-def local_issuer(settings: Settings) -> LocalIssuer:
+def local_issuer(settings: Settings, clock: Clock) -> LocalIssuer:
     if settings.uses_oidc:
         raise TokenError("Ein externer OIDC-Aussteller ist konfiguriert: lokale Tokens sind abgeschaltet.")
-    return LocalIssuer(local_secret(settings), settings.local_issuer, settings.token_ttl_min)
+    return LocalIssuer(local_secret(settings), settings.local_issuer, settings.token_ttl_min, clock=clock)
 
 
-def build_verifier(settings: Settings) -> TokenVerifier:
+def build_verifier(settings: Settings, clock: Clock) -> TokenVerifier:
     if settings.uses_oidc:
         if not settings.oidc_jwks_url:
             raise TokenError("LTRAKO_OIDC_JWKS_URL fehlt.")
         assert settings.oidc_issuer is not None
         return OidcVerifier(
-            settings.oidc_issuer, settings.oidc_audience, settings.oidc_jwks_url, settings.oidc_role_claim
+            settings.oidc_issuer,
+            settings.oidc_audience,
+            settings.oidc_jwks_url,
+            settings.oidc_role_claim,
+            clock=clock,
         )
-    return local_issuer(settings)
+    return local_issuer(settings, clock)
 
 
 def check_production(settings: Settings) -> None:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from ltrako.models.requests import RequestOrigin
-from ltrako.models.types import UTCDateTime, enum_type, utcnow
+from ltrako.models.types import UTCDateTime, enum_type, stamp_field
 
 
 class ApsCase(SQLModel, table=True):
@@ -26,7 +26,7 @@ class ApsCase(SQLModel, table=True):
     nationality: str = Field(max_length=3)
     accompanied_on: dt.date | None = None
     returned_on: dt.date | None = None
-    imported_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    imported_at: dt.datetime = stamp_field()
     imported_by: str = Field(max_length=80)
     pseudonymised_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)  # retention
 
@@ -59,7 +59,7 @@ class RemovalCase(SQLModel, table=True):
     deadline_kind: str | None = Field(default=None, max_length=16)  # dublin | detention | other
     status: CaseStatus = Field(default=CaseStatus.OPEN, sa_type=enum_type(CaseStatus, 12), index=True)
     charter_id: int | None = Field(default=None, foreign_key="charter.id")
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = stamp_field()
     created_by: str = Field(max_length=80)
 
 
@@ -94,5 +94,5 @@ class Charter(SQLModel, table=True):
     )
     plan: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)  # the last selection report
     planned_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = stamp_field()
     created_by: str = Field(max_length=80)

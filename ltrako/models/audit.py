@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
-from ltrako.models.types import UTCDateTime, enum_type, utcnow
+from ltrako.models.types import enum_type, stamp_field
 
 
 class AuditAction(StrEnum):
@@ -29,7 +29,7 @@ class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
 
     id: int | None = Field(default=None, primary_key=True)
-    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    at: dt.datetime = stamp_field(index=True)
     actor: str = Field(max_length=80)
     role: str = Field(max_length=16)
     action: AuditAction = Field(sa_type=enum_type(AuditAction, 8))

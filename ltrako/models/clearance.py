@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
-from ltrako.models.types import UTCDateTime, enum_type, utcnow
+from ltrako.models.types import UTCDateTime, enum_type, stamp_field
 
 
 class TransitStatus(StrEnum):
@@ -49,7 +49,7 @@ class TransitRequest(SQLModel, table=True):
     decided_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     decided_by: str | None = Field(default=None, max_length=80)
     reason: str | None = Field(default=None, max_length=400)
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = stamp_field()
 
 
 class ReceptionStatus(StrEnum):
@@ -82,7 +82,7 @@ class MedicalReception(SQLModel, table=True):
     requested_by: str | None = Field(default=None, max_length=80)
     decided_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     decided_by: str | None = Field(default=None, max_length=80)
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = stamp_field()
 
 
 class DublinTransfer(SQLModel, table=True):
@@ -98,7 +98,7 @@ class DublinTransfer(SQLModel, table=True):
     accepted_on: dt.date
     court_decision_on: dt.date | None = None
     extension: str = Field(default="none", max_length=16)  # ltrako.requests.dublin.Extension
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = stamp_field()
     created_by: str = Field(max_length=80)
 
 
@@ -112,5 +112,5 @@ class Notification(SQLModel, table=True):
     request_id: str | None = Field(default=None, max_length=32, foreign_key="transport_request.id")
     kind: str = Field(max_length=32)
     text: str = Field(max_length=400)
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = stamp_field()
     read_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)

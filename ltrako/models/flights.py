@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
-from ltrako.models.types import UTCDateTime, enum_type, utcnow
+from ltrako.models.types import UTCDateTime, enum_type, stamp_field
 
 
 class FlightKind(StrEnum):
@@ -23,7 +23,7 @@ class Flight(SQLModel, table=True):
     booking_ref: str | None = Field(default=None, max_length=40)
     destination_country: str = Field(max_length=3)  # ISO 3166-1 alpha-3
     needs_rebooking: bool = False  # a transit was refused: the ZFA books another connection
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = stamp_field()
 
 
 class FlightLeg(SQLModel, table=True):

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from ltrako.models.types import UTCDateTime, enum_type, utcnow
+from ltrako.models.types import UTCDateTime, enum_type, stamp_field
 
 
 class JobStatus(StrEnum):
@@ -40,7 +40,7 @@ class Job(SQLModel, table=True):
     attempts: int = 0
     worker: str | None = Field(default=None, max_length=80)
     lease_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = stamp_field()
     started_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     expected_s: float = 10.0
@@ -60,7 +60,7 @@ class IdempotencyKey(SQLModel, table=True):
     operation: str = Field(max_length=60)
     body_sha256: str = Field(max_length=64)
     result_ref: str | None = Field(default=None, max_length=40)  # the created record's id
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    created_at: dt.datetime = stamp_field(index=True)
 
 
 class LoginAttempt(SQLModel, table=True):
@@ -70,4 +70,4 @@ class LoginAttempt(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     client: str = Field(max_length=64, index=True)  # a hash of the address, not the address
-    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    at: dt.datetime = stamp_field(index=True)

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from ltrako.models.types import UTCDateTime, enum_type, utcnow
+from ltrako.models.types import UTCDateTime, enum_type, stamp_field
 
 
 class PlanVersion(SQLModel, table=True):
@@ -26,7 +26,7 @@ class PlanVersion(SQLModel, table=True):
     day: dt.date = Field(index=True)
     zab_id: str = Field(max_length=32, foreign_key="zab.id", index=True)
     number: int = Field(ge=1)  # 1, 2, … per (day, zab)
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = stamp_field()
     created_by: str = Field(max_length=80)
     plan: dict[str, Any] = Field(sa_type=sa.JSON)  # ltrako-plan/1
     served: int = Field(ge=0)
@@ -53,7 +53,7 @@ class RestplatzRun(SQLModel, table=True):
     day: dt.date = Field(index=True)
     trigger: str = Field(max_length=16)  # nightly | manual
     slot: str | None = Field(default=None, max_length=40, unique=True)
-    started_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    started_at: dt.datetime = stamp_field()
     finished_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     status: RunStatus = Field(default=RunStatus.RUNNING, sa_type=enum_type(RunStatus, 12))
     started_by: str = Field(max_length=80)
@@ -88,6 +88,6 @@ class RestplatzOffer(SQLModel, table=True):
     tour: dict[str, Any] = Field(sa_type=sa.JSON)  # the resulting tour, ltrako-plan/1 tour object
     fingerprint: str = Field(max_length=64, index=True)  # same offer again → kept, not duplicated
     status: OfferStatus = Field(default=OfferStatus.OPEN, sa_type=enum_type(OfferStatus, 12), index=True)
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = stamp_field()
     decided_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     decided_by: str | None = Field(default=None, max_length=80)

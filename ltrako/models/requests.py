@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from ltrako.models.fleet import Gender
-from ltrako.models.types import UTCDateTime, enum_type, utcnow
+from ltrako.models.types import UTCDateTime, enum_type, stamp_field
 
 
 class RequestStatus(StrEnum):
@@ -56,7 +56,7 @@ class Person(SQLModel, table=True):
     requires_medical_escort: bool = False
     wheelchair: bool = False
     requires_medical_reception: bool = False
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = stamp_field()
     # Set when retention replaced the case reference and cleared the flags (ltrako.privacy.retention).
     pseudonymised_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -94,7 +94,7 @@ class TransportRequest(SQLModel, table=True):
     carrier_zab_id: str | None = Field(default=None, max_length=32, foreign_key="zab.id")
     # Why the last Restplatzbörse run placed it nowhere (planner reason code), for the ABH.
     pool_reason: str | None = Field(default=None, max_length=40)
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = stamp_field()
     created_by: str = Field(max_length=80)
     # Set when retention cleared the free texts and health details of this closed request.
     pseudonymised_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -118,7 +118,7 @@ class RequestStatusChange(SQLModel, table=True):
     request_id: str = Field(max_length=32, foreign_key="transport_request.id", index=True)
     from_status: RequestStatus | None = Field(default=None, sa_type=enum_type(RequestStatus))
     to_status: RequestStatus = Field(sa_type=enum_type(RequestStatus))
-    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    at: dt.datetime = stamp_field()
     actor: str = Field(max_length=80)
     reason_code: str | None = Field(default=None, max_length=40)
     reason_text: str | None = Field(default=None, max_length=400)

@@ -7,7 +7,9 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from sqlalchemy.engine import Dialect
+from sqlmodel import Field
 
 
 class UTCDateTime(sa.TypeDecorator[dt.datetime]):
@@ -50,5 +52,28 @@ def enum_type(kind: type[StrEnum], length: int = 32) -> sa.Enum:
     )
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+STAMP = "ltrako_stamp"
+
+
+def stamp_field(*, index: bool = False) -> Any:
+    """A UTC instant filled in from the session's clock when the row is first stored
+    (`ltrako.core.db`); set it explicitly to record another time."""
+    return Field(
+        default=None,
+        sa_type=UTCDateTime,
+        nullable=False,
+        index=index,
+        sa_column_kwargs={"info": {STAMP: True}},
+    )
+
+
+_stamp_keys: dict[type, tuple[str, ...]] = {}
+
+
+def stamp_keys(model: type) -> tuple[str, ...]:
+    """The attributes of a table model declared with `stamp_field`."""
+    if model not in _stamp_keys:
+        mapper: sa.orm.Mapper[Any] | None = sa.inspect(model, raiseerr=False)
+        columns = mapper.column_attrs if mapper is not None else ()
+        _stamp_keys[model] = tuple(p.key for p in columns if any(c.info.get(STAMP) for c in p.columns))
+    return _stamp_keys[model]

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from ltrako.core import audit
+from ltrako.core.clock import clock_of
 from ltrako.core.db import transaction
 from ltrako.core.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from ltrako.core.runtime import Runtime
@@ -339,7 +340,7 @@ def plan_charter(
         stored = session.get(Charter, charter_id)
         assert stored is not None
         stored.plan, stored.status = report, CharterStatus.PLANNED
-        stored.planned_at = dt.datetime.now(dt.UTC)
+        stored.planned_at = clock_of(session).now()
         session.add(stored)
         audit.updated(session, principal, "charter", charter_id, f"plan {len(selection.chosen)} Fälle")
         return stored

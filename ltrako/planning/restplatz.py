@@ -19,7 +19,6 @@ import hashlib
 import json
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -27,10 +26,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, func, select, update
 
 from ltrako.core import audit
+from ltrako.core.clock import clock_of
 from ltrako.core.db import is_sqlite, transaction
 from ltrako.core.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from ltrako.core.runtime import Runtime
@@ -71,6 +71,7 @@ RUN_ROLES = frozenset({Role.ZAB, Role.ADMIN})
 TIMEOUT_GRACE_S = 30.0  # beyond twice the time limit, a run counts as timed out
 _local_locks: dict[dt.date, threading.Lock] = {}
 _local_guard = threading.Lock()
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout reached
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +117,7 @@ def run_pool(
                 return None
             run = RestplatzRun(day=day, trigger=trigger, slot=slot, started_by=actor.subject)
             if not acquired:
-                run.status, run.finished_at = RunStatus.SKIPPED, dt.datetime.now(dt.UTC)
+                run.status, run.finished_at = RunStatus.SKIPPED, clock_of(session).now()
                 run.error = "Ein anderer Lauf für diesen Tag läuft noch."
             session.add(run)
         if not acquired:
@@ -147,7 +148,7 @@ def _claim_slot(session: Session, slot: str) -> bool:
     if RunStatus(earlier.status) is RunStatus.FINISHED:
         return False
     if RunStatus(earlier.status) is RunStatus.RUNNING:
-        earlier.status, earlier.finished_at = RunStatus.FAILED, dt.datetime.now(dt.UTC)
+        earlier.status, earlier.finished_at = RunStatus.FAILED, clock_of(session).now()
         earlier.error = "Abgebrochen: der ausführende Prozess wurde beendet; der Lauf wurde wiederholt."
     earlier.slot = None
     session.add(earlier)
@@ -189,7 +190,7 @@ def _run(
                 session.add(row)
         fresh = session.get(RestplatzRun, run.id)
         assert fresh is not None
-        fresh.status, fresh.finished_at = RunStatus.FINISHED, dt.datetime.now(dt.UTC)
+        fresh.status, fresh.finished_at = RunStatus.FINISHED, clock_of(session).now()
         fresh.pool_size, fresh.offers_made = len(pool), made
         fresh.offers_open = len(drafts)  # after storing, exactly this run's offers are open
         fresh.still_open = len(pool - placed)
@@ -213,7 +214,7 @@ def _finish(
         assert fresh is not None
         fresh.status, fresh.finished_at, fresh.error, fresh.pool_size = (
             status,
-            dt.datetime.now(dt.UTC),
+            clock_of(session).now(),
             error,
             pool,
         )
@@ -237,14 +238,20 @@ def _day_lock(runtime: Runtime, day: dt.date, *, wait_s: float = 0.0) -> Iterato
                 lock.release()
         return
     key = 0x4C5452 * 100_000 + day.toordinal()  # "LTR" + day: one lock per planning day
-    deadline = time.monotonic() + wait_s
     with runtime.engine.connect() as connection:
-        while True:
+        if wait_s > 0:  # the server waits for the lock, up to lock_timeout
+            connection.execute(text(f"SET LOCAL lock_timeout = {int(wait_s * 1000)}"))
+            try:
+                connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+                acquired = True
+            except OperationalError as exc:
+                if getattr(exc.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                    raise
+                connection.rollback()
+                acquired = False
+        else:
             acquired = bool(connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
-            connection.commit()
-            if acquired or time.monotonic() >= deadline:
-                break
-            time.sleep(0.5)
+        connection.commit()  # the advisory lock is the connection's, beyond the transaction
         try:
             yield acquired
         finally:
@@ -297,7 +304,7 @@ def _offers(
 
 
 def _supersede(session: Session, offer: RestplatzOffer, *, by: str) -> None:
-    offer.status, offer.decided_at, offer.decided_by = OfferStatus.SUPERSEDED, dt.datetime.now(dt.UTC), by
+    offer.status, offer.decided_at, offer.decided_by = OfferStatus.SUPERSEDED, clock_of(session).now(), by
     session.add(offer)
 
 
@@ -352,7 +359,7 @@ def take_over(session: Session, principal: Principal, *, offer_id: int, timezone
         raise Forbidden("Angebote übernimmt nur die ZAB, an die sie gerichtet sind.")
     if principal.role not in (Role.ZAB, Role.ADMIN):
         raise Forbidden("Nur ZAB-Disponenten übernehmen Transporte.")
-    now = dt.datetime.now(dt.UTC)
+    now = clock_of(session).now()
     claimed = session.exec(
         update(RestplatzOffer)
         .where(col(RestplatzOffer.id) == offer_id, col(RestplatzOffer.status) == OfferStatus.OPEN)

@@ -29,6 +29,7 @@ from sqlalchemy import and_, exists, not_, or_, text
 from sqlmodel import Session, col, select, update
 
 from ltrako.core import audit
+from ltrako.core.clock import clock_of
 from ltrako.core.security import Principal, Role
 from ltrako.models import (
     ApsCase,
@@ -101,7 +102,7 @@ def pseudonymise_closed(
     _one_at_a_time(session)
     cutoff = today - dt.timedelta(days=retention_days)
     cutoff_at = dt.datetime.combine(cutoff, dt.time(), dt.UTC)
-    now = dt.datetime.now(dt.UTC)
+    now = clock_of(session).now()
     requests, texts, receptions = _requests(session, cutoff, now, actor)
     report = RetentionReport(
         requests=requests,

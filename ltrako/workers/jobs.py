@@ -136,13 +136,13 @@ def get_job(session: Session, principal: Principal, job_id: str) -> Job:
     return job
 
 
-def progress(job: Job, now: dt.datetime | None = None) -> float:
+def progress(job: Job, now: dt.datetime) -> float:
     """Elapsed time against the expected time (the solver reports no finer progress)."""
     if JobStatus(job.status) in (JobStatus.DONE, JobStatus.FAILED):
         return 1.0
     if job.started_at is None:
         return 0.0
-    elapsed = ((now or dt.datetime.now(dt.UTC)) - job.started_at).total_seconds()
+    elapsed = (now - job.started_at).total_seconds()
     return min(0.95, elapsed / max(job.expected_s, 1.0))
 
 
@@ -214,7 +214,7 @@ def worker_name() -> str:
 
 def claim(runtime: Runtime, worker: str) -> Job | None:
     """Take the oldest job that is queued or whose worker's lease ran out."""
-    now = dt.datetime.now(dt.UTC)
+    now = runtime.clock.now()
     settings = runtime.settings
     with transaction(runtime.sessions) as session:
         query = (
@@ -250,7 +250,7 @@ def claim(runtime: Runtime, worker: str) -> Job | None:
 
 def _renew(runtime: Runtime, job_id: str, worker: str) -> bool:
     """Extend the lease; False if another worker has taken the job over."""
-    until = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=runtime.settings.job_lease_s)
+    until = runtime.clock.now() + dt.timedelta(seconds=runtime.settings.job_lease_s)
     with transaction(runtime.sessions) as session:
         result = session.exec(
             update(Job)
@@ -269,7 +269,7 @@ def _finish(runtime: Runtime, job_id: str, worker: str, status: JobStatus, outco
                 status=status,
                 message=outcome.message[:400],
                 result_ref=outcome.result_ref,
-                finished_at=dt.datetime.now(dt.UTC),
+                finished_at=runtime.clock.now(),
                 lease_until=None,
             )
         )

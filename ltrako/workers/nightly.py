@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -47,7 +46,7 @@ def register(runtime: Runtime, key: str = "default") -> None:
 def nightly_job(key: str = "default") -> list[RestplatzRun]:
     """Re-plan the pool of each coming day once per night (the function the scheduler calls)."""
     runtime = _runtimes[key]
-    night = dt.datetime.now(ZoneInfo(runtime.settings.timezone)).date()
+    night = runtime.clock.today()
     done = []
     for ahead in range(1, runtime.settings.restplatz_days_ahead + 1):
         day = night + dt.timedelta(days=ahead)
@@ -60,7 +59,7 @@ def nightly_job(key: str = "default") -> list[RestplatzRun]:
 def retention_job(key: str = "default") -> RetentionReport:
     """Pseudonymise the cases closed longer than the retention period ago (counts are logged)."""
     runtime = _runtimes[key]
-    today = dt.datetime.now(ZoneInfo(runtime.settings.timezone)).date()
+    today = runtime.clock.today()
     with transaction(runtime.sessions) as session:
         report = pseudonymise_closed(
             session, today=today, retention_days=runtime.settings.retention_days, actor=RETENTION
@@ -74,7 +73,7 @@ def start_scheduler(
 ) -> BackgroundScheduler:
     """A started background scheduler with the nightly jobs (replacing stored ones of the same id)."""
     settings = runtime.settings
-    zone = ZoneInfo(settings.timezone)
+    zone = runtime.zone
     register(runtime, key)
     scheduler = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=runtime.engine, tablename=JOB_TABLE)},

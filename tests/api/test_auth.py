@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from ltrako.core.clock import FixedClock, SystemClock
 from ltrako.core.config import Settings
 from ltrako.core.db import transaction
 from ltrako.core.runtime import Runtime
@@ -141,19 +142,22 @@ def test_missing_or_bad_tokens_get_401(client: TestClient, header: str | None) -
     assert client.get("/api/v1/health").status_code == 200
 
 
-def test_expired_and_foreign_tokens_are_refused() -> None:
-    """Tokens signed with another key, or expired, do not verify."""
-    issuer = LocalIssuer(TEST_SECRET.encode(), ttl_min=-1)
+def test_expired_and_foreign_tokens_are_refused(clock: FixedClock) -> None:
+    """Tokens signed with another key, or expired by the service's clock, do not verify."""
+    issuer = LocalIssuer(TEST_SECRET.encode(), ttl_min=60, clock=clock)
+    token = issuer.issue(Role.ZFA)
+    assert issuer.verify(token).role is Role.ZFA
+    clock.advance(minutes=61)
     with pytest.raises(TokenError):
-        issuer.verify(issuer.issue(Role.ZFA))
-    other = LocalIssuer(b"another-secret-another-secret-another-secret")
+        issuer.verify(token)
+    other = LocalIssuer(b"another-secret-another-secret-another-secret", clock=clock)
     with pytest.raises(TokenError):
-        LocalIssuer(TEST_SECRET.encode()).verify(other.issue(Role.ZFA))
+        LocalIssuer(TEST_SECRET.encode(), clock=clock).verify(other.issue(Role.ZFA))
 
 
-def test_role_claims_are_required() -> None:
+def test_role_claims_are_required(clock: FixedClock) -> None:
     """A zab token needs a ZAB, an abh token an ABH."""
-    issuer = LocalIssuer(TEST_SECRET.encode())
+    issuer = LocalIssuer(TEST_SECRET.encode(), clock=clock)
     with pytest.raises(TokenError):
         issuer.issue(Role.ZAB)
     with pytest.raises(TokenError):
@@ -166,7 +170,7 @@ def test_local_issuer_is_off_when_an_oidc_issuer_is_configured(tmp_path) -> None
         database_url="sqlite://", oidc_issuer="https://login.example", local_key_file=str(tmp_path / "k")
     )
     with pytest.raises(TokenError):
-        local_issuer(settings)
+        local_issuer(settings, SystemClock())
 
 
 @pytest.fixture
@@ -194,11 +198,11 @@ def jwks_server() -> Iterator[tuple[str, rsa.RSAPrivateKey]]:
     server.shutdown()
 
 
-def test_oidc_verifier_accepts_provider_tokens_with_the_role_claim(jwks_server) -> None:  # type: ignore[no-untyped-def]
+def test_oidc_verifier_accepts_provider_tokens_with_the_role_claim(jwks_server, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
     """An RS256 token from the provider's key is accepted; one from another key is not."""
     url, key = jwks_server
-    verifier = OidcVerifier("https://login.example", "ltrako", url, "ltrako_role")
-    now = dt.datetime.now(dt.UTC)
+    verifier = OidcVerifier("https://login.example", "ltrako", url, "ltrako_role", clock=clock)
+    now = clock.now()
     claims = {
         "iss": "https://login.example",
         "aud": "ltrako",

@@ -29,7 +29,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import schemathesis
@@ -40,13 +39,14 @@ from sqlalchemy import Engine, event, text
 from sqlmodel import col, select
 
 from api.main import create_app
+from ltrako.core.clock import FixedClock
 from ltrako.core.config import Settings
-from ltrako.core.db import make_engine, session_factory, transaction
-from ltrako.core.runtime import Runtime
+from ltrako.core.db import make_engine, transaction
+from ltrako.core.runtime import Runtime, runtime_on
 from ltrako.core.security import SYSTEM, Role, local_issuer
 from ltrako.models import Person, RequestStatus, TransportRequest
 from ltrako.planning.demo import load_demo_day
-from tests.conftest import TEST_SECRET, _admin_engine, _with_database
+from tests.conftest import TEST_NOW, TEST_SECRET, _admin_engine, _with_database
 
 # schemathesis 4.32's fixture-loaded schemas rename the running test per operation through
 # `Function._nodeid`, which pytest 9.2 no longer has: read the node id, ignore the renaming
@@ -67,8 +67,8 @@ ZAB = "ZAB-E"
 ROLES = (*(role.value for role in Role), "none")
 
 
-def next_working_day(zone: ZoneInfo) -> dt.date:
-    day = dt.datetime.now(zone).date() + dt.timedelta(days=1)
+def next_working_day(today: dt.date) -> dt.date:
+    day = today + dt.timedelta(days=1)
     while day.weekday() >= 5:
         day += dt.timedelta(days=1)
     return day
@@ -244,7 +244,7 @@ def fuzz_world(fuzz_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
     )
     engine = make_engine(settings.database_url)
     _without_fsync(engine)
-    runtime = Runtime(settings, engine, session_factory(engine))
+    runtime = runtime_on(engine, settings, FixedClock(TEST_NOW))
     yield _seed(create_app(runtime=runtime), runtime)
     engine.dispose()
 
@@ -252,7 +252,7 @@ def fuzz_world(fuzz_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
 def _seed(app: FastAPI, runtime: Runtime) -> World:
     """The demo day, then one pass of the daily loop through the API; ids for the examples."""
     zone = runtime.zone
-    day = next_working_day(zone)
+    day = next_working_day(runtime.clock.today())
     with transaction(runtime.sessions) as session:
         load_demo_day(
             session,
@@ -268,7 +268,7 @@ def _seed(app: FastAPI, runtime: Runtime) -> World:
         assert abh_id is not None
         koeln = next(r.id for r in demo if r.zab_id == "ZAB-K" and r.status is RequestStatus.SUBMITTED)
         dublin = next(r for r in demo if r.zab_id == ZAB and r.purpose.value == "dublin_handover")
-    issuer = local_issuer(runtime.settings)
+    issuer = local_issuer(runtime.settings, runtime.clock)
     claims: dict[str, dict[str, str]] = {"abh": {"abh": abh_id}, "zab": {"zab": ZAB}}
     tokens = {
         role: issuer.issue(Role(role), subject=f"fuzz-{role}", **claims.get(role, {}))

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from api.main import create_app
+from ltrako.core.clock import SystemClock
 from ltrako.core.config import DEFAULT_DATABASE_URL, Settings
-from ltrako.core.db import make_engine, session_factory
-from ltrako.core.runtime import Runtime
+from ltrako.core.db import make_engine
+from ltrako.core.runtime import runtime_on
 from ltrako.core.security import (
     ConfigurationError,
     TokenError,
@@ -78,7 +79,7 @@ def test_production_never_writes_or_reads_the_key_file(tmp_path: Path) -> None:
     assert not Path(settings.local_key_file).exists()
     Path(settings.local_key_file).write_text("a-key-file-someone-left-behind-0123456789")
     with pytest.raises(TokenError, match="LTRAKO_JWT_SECRET"):
-        build_verifier(settings)
+        build_verifier(settings, SystemClock())
     assert local_secret(_production(tmp_path)) == SECRET.encode()
 
 
@@ -92,6 +93,6 @@ def test_create_app_refuses_a_production_service_on_sqlite(tmp_path: Path) -> No
     settings = _production(tmp_path, database_url=f"sqlite:///{tmp_path / 'prod.db'}")
     engine = make_engine(settings.database_url)
     with pytest.raises(ConfigurationError, match="DATABASE_URL"):
-        create_app(runtime=Runtime(settings, engine, session_factory(engine)))
+        create_app(runtime=runtime_on(engine, settings, SystemClock()))
     engine.dispose()
     assert not (tmp_path / "prod.db").exists() and not (tmp_path / "issuer.key").exists()

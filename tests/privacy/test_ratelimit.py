@@ -10,11 +10,13 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from api.main import create_app
+from ltrako.core.clock import FixedClock
 from ltrako.core.config import Settings
-from ltrako.core.db import make_engine, session_factory, transaction
+from ltrako.core.db import make_engine, transaction
 from ltrako.core.ratelimit import client_hash, register_attempt
-from ltrako.core.runtime import Runtime
+from ltrako.core.runtime import Runtime, runtime_on
 from ltrako.models import LoginAttempt
+from tests.conftest import TEST_NOW
 
 LIMIT, WINDOW = 3, 60
 FORM = {"role": "zfa", "name": "zfa-1"}
@@ -28,7 +30,7 @@ def limited(settings: Settings) -> Settings:
 
 def _instance(settings: Settings) -> Iterator[TestClient]:
     engine = make_engine(settings.database_url)
-    with TestClient(create_app(runtime=Runtime(settings, engine, session_factory(engine)))) as client:
+    with TestClient(create_app(runtime=runtime_on(engine, settings, FixedClock(TEST_NOW)))) as client:
         yield client
     engine.dispose()
 

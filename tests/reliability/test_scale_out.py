@@ -48,6 +48,12 @@ Auth = Callable[..., dict[str, str]]
 
 
 @pytest.fixture
+def auth(process_auth: Auth) -> Auth:
+    """Tokens for the service processes of these tests (the machine's clock)."""
+    return process_auth
+
+
+@pytest.fixture
 def day(runtime: Runtime) -> dt.date:
     with transaction(runtime.sessions) as session:
         import_scenario(session, scenario=two_zab_day(DAY), actor=SYSTEM)

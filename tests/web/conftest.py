@@ -22,13 +22,14 @@ import uvicorn
 
 from api.main import create_app
 from bench.restplatz import clear_all
+from ltrako.core.clock import FixedClock
 from ltrako.core.config import Settings
-from ltrako.core.db import make_engine, session_factory, transaction
-from ltrako.core.runtime import Runtime
+from ltrako.core.db import make_engine, transaction
+from ltrako.core.runtime import Runtime, runtime_on
 from ltrako.core.security import SYSTEM
 from ltrako.planning.demo import load_demo_day
 from ltrako.planning.scenario import import_scenario
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_NOW, TEST_SECRET
 from tests.factories import two_zab_day
 
 CHROMIUM = os.environ.get("LTRAKO_CHROMIUM", "/usr/bin/chromium")
@@ -63,7 +64,7 @@ def web_runtime(sqlite_template: Path, tmp_path: Path) -> Iterator[Runtime]:
         scheduler=False,
     )
     engine = make_engine(settings.database_url)
-    yield Runtime(settings, engine, session_factory(engine))
+    yield runtime_on(engine, settings, FixedClock(TEST_NOW))
     engine.dispose()
 
 

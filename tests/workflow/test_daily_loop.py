@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
+from ltrako.core.clock import FixedClock
 from ltrako.core.db import transaction
 from ltrako.core.errors import Conflict
 from ltrako.core.runtime import Runtime
@@ -49,15 +50,18 @@ def with_settings(runtime: Runtime, **changes: object) -> Runtime:
 
 
 def test_abh_submits_zab_rejects_nightly_job_places_other_zab_takes_over(
-    client: TestClient, auth: Auth, runtime: Runtime, submit: Callable[[str], str]
+    client: TestClient, auth: Auth, runtime: Runtime, clock: FixedClock, submit: Callable[[str], str]
 ) -> None:
     accepted, pooled = first_pass(client, auth, submit)
     abh = auth("abh", **ESSEN_ABH)
     assert client.get(f"{REQUESTS}/{pooled}", headers=abh).json()["status"] == "in_pool"
 
-    # The nightly job (today is before the day; look far enough ahead) places it with Köln.
-    nightly.register(with_settings(runtime, restplatz_days_ahead=400, restplatz_time_limit_s=3))
-    runs = [r for r in nightly.nightly_job() if r.day == DAY]
+    # The nightly job of the night before the day places it with Köln.
+    clock.set(dt.datetime.combine(DAY - dt.timedelta(days=1), dt.time(2, 0), tzinfo=runtime.zone))
+    nightly.register(with_settings(runtime, restplatz_days_ahead=1, restplatz_time_limit_s=3))
+    runs = nightly.nightly_job()
+    assert [r.day for r in runs] == [DAY]
+    abh = auth("abh", **ESSEN_ABH)  # a token of the new day
     assert len(runs) == 1 and runs[0].status is RunStatus.FINISHED
     assert runs[0].pool_size == 1 and runs[0].offers_made == 1 and runs[0].still_open == 0
 

@@ -40,7 +40,7 @@ def _expire(runtime: Runtime, job_id: str, worker: str = "dead-worker") -> None:
         job = session.get(Job, job_id)
         assert job is not None
         job.status, job.worker, job.attempts = JobStatus.RUNNING, worker, job.attempts + 1
-        job.lease_until = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+        job.lease_until = runtime.clock.now() - dt.timedelta(seconds=1)
         session.add(job)
 
 
@@ -171,7 +171,7 @@ def test_the_nightly_job_takes_over_the_slot_of_a_dead_run(runtime: Runtime) -> 
     runtime = dataclasses.replace(
         runtime, settings=runtime.settings.model_copy(update={"restplatz_days_ahead": 1})
     )
-    night = dt.datetime.now(runtime.zone).date()
+    night = runtime.clock.today()
     tomorrow = night + dt.timedelta(days=1)
     slot = f"nightly:{night}:{tomorrow}"
     with transaction(runtime.sessions) as session:

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from api.deps import RuntimeDep
 from api.gates import DISPATCH
 from api.web.session import UserDep, page_allow
+from ltrako.core.clock import Clock
 from ltrako.core.db import transaction
 from ltrako.core.errors import LtrakoError
 from ltrako.core.runtime import Runtime
@@ -80,13 +81,14 @@ def back_to(path: str, message: str, kind: str = "ok", **params: str) -> Redirec
     return RedirectResponse(f"{path}?{query}", status_code=303)
 
 
-def day_or_tomorrow(text: str | None) -> dt.date:
+def day_or_tomorrow(text: str | None, clock: Clock) -> dt.date:
+    """The day a page asks for, else tomorrow by the service's clock."""
     if text:
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
             pass
-    return dt.date.today() + dt.timedelta(days=1)
+    return clock.today() + dt.timedelta(days=1)
 
 
 def directory(runtime: Runtime) -> tuple[list[Zab], list[Abh]]:
@@ -106,7 +108,7 @@ def job_state(job_id: str, user: UserDep, runtime: RuntimeDep) -> JSONResponse:
     return JSONResponse(
         {
             "status": str(job.status),
-            "progress": round(jobs.progress(job), 2),
+            "progress": round(jobs.progress(job, runtime.clock.now()), 2),
             "label": job.label,
             "message": job.message or "",
             "target": job.target,

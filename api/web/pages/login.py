@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import Form, Request
@@ -35,7 +34,7 @@ def login(
     settings = runtime.settings
     try:  # the service's own local issuer, else the refusal (an OIDC issuer is configured)
         verifier = request.app.state.verifier
-        issuer = verifier if isinstance(verifier, LocalIssuer) else local_issuer(settings)
+        issuer = verifier if isinstance(verifier, LocalIssuer) else local_issuer(settings, runtime.clock)
     except TokenError as exc:
         return back_to("/web/login", str(exc.args[0]), "error")
     # Counted in the database (all instances), per keyed hash of the address, before anything else.
@@ -44,7 +43,7 @@ def login(
         verdict = ratelimit.register_attempt(
             session,
             client=client,
-            now=dt.datetime.now(dt.UTC),
+            now=runtime.clock.now(),
             limit=settings.login_rate_limit,
             window_s=settings.login_rate_window_s,
         )

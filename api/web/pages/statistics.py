@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import Session
 
 from api.deps import RuntimeDep
 from api.gates import STATISTICS
@@ -21,11 +18,15 @@ from ltrako.core.errors import LtrakoError
 def statistik(
     request: Request, user: UserDep, runtime: RuntimeDep, period: str | None = None, breakdown: str = "zab"
 ) -> HTMLResponse:
-    period = period or str(dt.date.today().year)
+    period = period or str(runtime.clock.today().year)
     try:
-        with Session(runtime.engine) as session:
+        with runtime.sessions() as session:
             stats, trend, by_zab = statistics.compute_many(
-                session, user, period=period, breakdowns=(breakdown, "month", "zab")
+                session,
+                user,
+                period=period,
+                breakdowns=(breakdown, "month", "zab"),
+                as_of=runtime.clock.today(),
             )
     except LtrakoError as exc:
         return render(
@@ -61,7 +62,7 @@ def statistik_export(
     if format not in ("csv", "xlsx", "html"):
         return back_to("/web/statistik", "Format csv, xlsx oder html.", "error")
     try:
-        with Session(runtime.engine) as session:
+        with runtime.sessions() as session:
             parts = list(
                 exports.statistics_export(session, user, period=period, breakdown=breakdown, fmt=format)  # type: ignore[arg-type]
             )

@@ -26,7 +26,7 @@ from ltrako.workers import jobs
 def zab_day(
     request: Request, user: UserDep, runtime: RuntimeDep, day: str | None = None, zab: str | None = None
 ) -> HTMLResponse:
-    when = day_or_tomorrow(day)
+    when = day_or_tomorrow(day, runtime.clock)
     zab_id = user.zab_id or zab  # a dispatcher sees their own ZAB; admin names one
     with transaction(runtime.sessions) as session:
         versions = dayplan.versions_of(session, user, day=when, zab_id=zab_id)
@@ -88,7 +88,7 @@ def zab_day(
 
 @router.post("/zab/plan", dependencies=[page_allow(*DISPATCH)])
 def start_plan(user: UserDep, runtime: RuntimeDep, day: str = Form(...)) -> Response:
-    when = day_or_tomorrow(day)
+    when = day_or_tomorrow(day, runtime.clock)
     target = f"/web/zab/tag?day={when}"
     return follow_job(
         runtime,
@@ -136,7 +136,7 @@ def reject(
 def restplatz_page(
     request: Request, user: UserDep, runtime: RuntimeDep, day: str | None = None
 ) -> HTMLResponse:
-    when = day_or_tomorrow(day)
+    when = day_or_tomorrow(day, runtime.clock)
     with transaction(runtime.sessions) as session:
         offers = restplatz.offers(session, user, day=when)
         runs = restplatz.runs(session, day=when)
@@ -157,7 +157,7 @@ def take(offer_id: int, user: UserDep, runtime: RuntimeDep, day: str = Form(...)
 
 @router.post("/zab/restplatz/run", dependencies=[page_allow(*DISPATCH)])
 def run_pool(user: UserDep, runtime: RuntimeDep, day: str = Form(...)) -> Response:
-    when = day_or_tomorrow(day)
+    when = day_or_tomorrow(day, runtime.clock)
     target = f"/web/zab/restplatz?day={when}"
     return follow_job(
         runtime,
