@@ -16,10 +16,10 @@ import datetime as dt
 from sqlmodel import Session, col, select
 
 from fixtures.reference import medical_contacts
-from ltrako.core import access, audit
+from ltrako.core import audit, policy
 from ltrako.core.clock import clock_of
 from ltrako.core.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
-from ltrako.core.security import Principal, Role
+from ltrako.core.security import Principal
 from ltrako.models import (
     AuditAction,
     Flight,
@@ -34,12 +34,9 @@ from ltrako.requests.lifecycle import TERMINAL
 R = ReceptionStatus
 LABELS_DE = {R.OPEN: "offen", R.REQUESTED: "angefragt", R.CONFIRMED: "bestätigt", R.DECLINED: "abgelehnt"}
 
-ZRK_ROLES = frozenset({Role.ZRK, Role.ADMIN})  # the medical reception's work
-
 
 def _zrk(principal: Principal) -> None:
-    if principal.role not in ZRK_ROLES:
-        raise Forbidden("Nur die ZRK bearbeitet medizinische Inempfangnahmen.")
+    policy.require_role(principal, policy.ZRK, "Nur die ZRK bearbeitet medizinische Inempfangnahmen.")
 
 
 def sync_cases(session: Session, *, lead_days: int) -> list[MedicalReception]:
@@ -129,10 +126,10 @@ def set_details(session: Session, principal: Principal, *, case_id: int, details
     case = _case(session, case_id)
     request = session.get(TransportRequest, case.request_id)
     assert request is not None
-    if principal.role not in ZRK_ROLES and not (
-        principal.role is Role.ABH and request.abh_id == principal.abh_id
-    ):
-        raise Forbidden("Medizinische Angaben erfassen die zuständige ABH oder die ZRK.")
+    policy.require(
+        policy.enters_medical_details(principal, request),
+        "Medizinische Angaben erfassen die zuständige ABH oder die ZRK.",
+    )
     if len(details) > 1000:
         raise InvalidInput([FieldProblem("details", "Höchstens 1000 Zeichen.", "too_long")])
     case.medical_details = details
@@ -148,12 +145,12 @@ def cases_of_request(
     request = session.get(TransportRequest, request_id)
     if request is None:
         raise NotFound("Auftrag", request_id)
-    if not access.can_read_request(principal, request):
+    if not policy.reads_request(principal, request):
         raise Forbidden()
     cases = list(
         session.exec(select(MedicalReception).where(MedicalReception.request_id == request_id)).all()
     )
-    details = access.reads_medical_details(principal)
+    details = policy.reads_medical_details(principal)
     for case in cases:
         audit.record(
             session,

@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from ltrako.core import audit
+from ltrako.core import audit, policy
 from ltrako.core.clock import clock_of
-from ltrako.core.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
-from ltrako.core.security import Principal, Role
+from ltrako.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from ltrako.core.security import Principal
 from ltrako.models import (
     AuditAction,
     Flight,
@@ -29,7 +29,6 @@ from zfa.itinerary import Itinerary, Leg
 from zfa.transit import TransitRules, transits
 
 T = TransitStatus
-ZFA_ROLES = frozenset({Role.ZFA, Role.ADMIN})
 STATUS_LABELS_DE = {
     T.REQUIRED: "erforderlich",
     T.SUBMITTED: "beantragt",
@@ -40,8 +39,7 @@ STATUS_LABELS_DE = {
 
 
 def require_zfa(principal: Principal) -> None:
-    if principal.role not in ZFA_ROLES:
-        raise Forbidden("Nur die ZFA bearbeitet Durchbeförderungen.")
+    policy.require_role(principal, policy.ZFA, "Nur die ZFA bearbeitet Durchbeförderungen.")
 
 
 def itinerary_of(session: Session, flight_id: int) -> Itinerary:

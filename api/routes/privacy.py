@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from api.deps import PrincipalDep, SessionDep
 from api.gates import allow
 from api.schemas.common import ErrorRead, ValidationErrorRead
-from ltrako.core import access
+from ltrako.core import policy
 from ltrako.privacy import audit_export
 from ltrako.privacy.audit_export import TrailEntry
 
@@ -26,7 +26,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.get(
     "/cases/{request_id}/audit",
-    dependencies=[allow(*access.AUDIT_EXPORT_ROLES)],
+    dependencies=[allow(*policy.AUDIT_EXPORT)],
     response_model=list[TrailEntry],
     responses={**ERRORS, 200: {"content": {"text/csv": {}}}},
 )

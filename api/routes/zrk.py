@@ -8,7 +8,7 @@ from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.gates import CASE_READERS, DISPATCH, ZRK, allow
 from api.schemas.common import DECISION_ERRORS
 from api.schemas.zrk import DublinCreate, DublinRead, MedicalDetails, MedicalReceptionRead, ReceptionDecision
-from ltrako.core import access
+from ltrako.core import policy
 from ltrako.core.security import Role
 from ltrako.requests import transfers
 from ltrako.requests.dublin import Extension
@@ -29,7 +29,7 @@ def reception_queue(
 ) -> list[MedicalReceptionRead]:
     """Open medical receptions (new ones are opened for flagged persons first), earliest due first."""
     rows = medical.queue(session, principal, lead_days=runtime.settings.medical_reception_lead_days)
-    return [MedicalReceptionRead.of(r, LABELS, access.reads_medical_details(principal)) for r in rows]
+    return [MedicalReceptionRead.of(r, LABELS, policy.reads_medical_details(principal)) for r in rows]
 
 
 @router.post(

@@ -14,7 +14,7 @@ from pydantic import (
 )
 
 from api.schemas.common import DB_INT_MAX, Instant, Strict
-from ltrako.core.access import sees_medical
+from ltrako.core.policy import sees_medical
 from ltrako.core.security import Principal
 from ltrako.models import (
     Gender,

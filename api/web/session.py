@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from api.gates import ALL_ROLES, GATE_ATTRIBUTE
+from ltrako.core import policy
 from ltrako.core.security import Principal, Role, TokenError, TokenVerifier
 
 COOKIE = "ltrako_session"
@@ -49,7 +50,7 @@ def page_allow(*roles: Role) -> Any:
     allowed = frozenset(roles) or ALL_ROLES
 
     def gate(user: UserDep) -> Principal:
-        if user.role not in allowed:
+        if not policy.has_role(user, allowed):
             raise PageRefused(user)
         return user
 

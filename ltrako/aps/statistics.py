@@ -21,8 +21,9 @@ from sqlalchemy import select as wide_select  # sqlmodel.select types at most fo
 from sqlmodel import Session, col, select
 
 from ltrako.aps.tables import country_name
-from ltrako.core.errors import FieldProblem, Forbidden, InvalidInput
-from ltrako.core.security import Principal, Role
+from ltrako.core import policy
+from ltrako.core.errors import FieldProblem, InvalidInput
+from ltrako.core.security import Principal
 from ltrako.models import (
     Abh,
     DublinTransfer,
@@ -206,15 +207,6 @@ def _ever(*targets: RequestStatus) -> Any:
     )
 
 
-def scope_of(principal: Principal) -> str | None:
-    """None: all of NRW; else the ZAB the principal may see. Forbidden for case roles."""
-    if principal.role in (Role.MINISTRY, Role.ADMIN):
-        return None
-    if principal.role is Role.ZAB:
-        return principal.zab_id
-    raise Forbidden("Statistiken sehen das Ministerium und die ZAB (für die eigene ZAB).")
-
-
 def collect_facts(
     session: Session, first: dt.date, last: dt.date, zab_id: str | None = None
 ) -> dict[str, RequestFacts]:
@@ -332,7 +324,7 @@ def compute_many(
     unknown = [b for b in breakdowns if b not in BREAKDOWNS]
     if unknown:
         raise InvalidInput([FieldProblem("breakdown", f"Eine von: {', '.join(BREAKDOWNS)}.", "breakdown")])
-    zab_scope = scope_of(principal)
+    zab_scope = policy.statistics_scope(principal)
     span = parse_period(period)
     facts = collect_facts(session, span.first, span.last, zab_scope)
     # each request's metrics once (for every breakdown), as of one day

@@ -23,9 +23,9 @@ from sqlalchemy import and_, or_
 from sqlalchemy import select as wide_select  # sqlmodel.select types at most four columns
 from sqlmodel import Session, col, select
 
-from ltrako.core import audit
-from ltrako.core.errors import FieldProblem, Forbidden, InvalidInput
-from ltrako.core.security import Principal, Role
+from ltrako.core import audit, policy
+from ltrako.core.errors import FieldProblem, InvalidInput
+from ltrako.core.security import Principal
 from ltrako.models import (
     ApsCase,
     AuditAction,
@@ -154,8 +154,11 @@ def import_cases(
 
     One unit of work with the caller's session: a bad file (read_cases raises first) stores nothing.
     """
-    if principal.role not in (Role.MINISTRY, Role.ADMIN):
-        raise Forbidden("Fallimporte für die APS nehmen Ministerium und Betrieb vor.")
+    policy.require_role(
+        principal,
+        policy.MINISTRY,
+        "Fallimporte für die APS nehmen Ministerium und Betrieb vor.",
+    )
     if not BATCH.match(batch):
         raise InvalidInput([FieldProblem("batch", "Name aus Buchstaben, Ziffern, - und _ (1–60).")])
     counts = Counter(c.case_ref for c in cases)
@@ -239,8 +242,11 @@ def stored_cases(session: Session, first: dt.date, last: dt.date) -> Iterator[Ca
 
 def table_from_store(session: Session, principal: Principal, half: str) -> list[TableRow]:
     """The parliamentary table of a half-year from what is stored (ministry and admin)."""
-    if principal.role not in (Role.MINISTRY, Role.ADMIN):
-        raise Forbidden("Die Tabellen für Landtagsanfragen erstellt das Ministerium.")
+    policy.require_role(
+        principal,
+        policy.MINISTRY,
+        "Die Tabellen für Landtagsanfragen erstellt das Ministerium.",
+    )
     first, last = half_year(half)
     return parliamentary_table(stored_cases(session, first, last), half)
 

@@ -22,12 +22,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from ltrako.core import audit
+from ltrako.core import audit, policy
 from ltrako.core.clock import clock_of
 from ltrako.core.db import transaction
-from ltrako.core.errors import FieldProblem, Forbidden, InvalidInput, NotFound
+from ltrako.core.errors import FieldProblem, InvalidInput, NotFound
 from ltrako.core.runtime import Runtime
-from ltrako.core.security import Principal, Role
+from ltrako.core.security import Principal
 from ltrako.models import (
     AuditAction,
     CaseStatus,
@@ -74,8 +74,6 @@ FEEDER_LEAD_H = 8  # earliest pickup: this long before check-in
 AIRPORT_WAIT_H = 4  # earliest arrival at the airport before check-in
 PICKUP_SERVICE_MIN = 20
 HANDOVER_SERVICE_MIN = 30
-CHARTER_ROLES = frozenset({Role.ZFA, Role.ADMIN})
-CASE_ROLES = frozenset({Role.ABH, Role.ZAB, Role.ADMIN})
 REASONS_DE = {
     "documents_missing": "Reisedokumente fehlen",
     "legal_obstacle": "rechtliches Hindernis erfasst",
@@ -105,9 +103,8 @@ class CaseDraft:
 
 def register_case(session: Session, principal: Principal, draft: CaseDraft) -> RemovalCase:
     """Record a case waiting for removal; InvalidInput names each bad field."""
-    if principal.role not in CASE_ROLES:
-        raise Forbidden("Fälle erfassen ABH und ZAB.")
-    abh_id = principal.abh_id if principal.role is Role.ABH else draft.abh_id
+    policy.require_role(principal, policy.REMOVAL_CASES, "Fälle erfassen ABH und ZAB.")
+    abh_id = policy.submitting_abh(principal, draft.origin, draft.abh_id)
     problems = _check_case(session, draft, abh_id)
     if problems:
         raise InvalidInput(problems)
@@ -119,8 +116,7 @@ def register_case(session: Session, principal: Principal, draft: CaseDraft) -> R
     else:
         zab_id = zab_for_regierungsbezirk(session, pickup.regierungsbezirk_id or "").id
         abh_id = None
-    if principal.role is Role.ZAB and zab_id != principal.zab_id:
-        raise Forbidden("Fall gehört zu einer anderen ZAB.")
+    policy.require(policy.submits_to(principal, zab_id), "Fall gehört zu einer anderen ZAB.")
     case = RemovalCase(
         abh_id=abh_id,
         zab_id=zab_id,
@@ -190,13 +186,7 @@ def _case_for(session: Session, principal: Principal, case_id: int) -> RemovalCa
     case = session.get(RemovalCase, case_id)
     if case is None:
         raise NotFound("Fall", str(case_id))
-    allowed = (
-        principal.role is Role.ADMIN
-        or (principal.role is Role.ABH and case.abh_id == principal.abh_id)
-        or (principal.role is Role.ZAB and case.zab_id == principal.zab_id)
-    )
-    if not allowed:
-        raise Forbidden("Fall einer anderen Behörde.")
+    policy.require(policy.owns_case(principal, case), "Fall einer anderen Behörde.")
     return case
 
 
@@ -216,8 +206,7 @@ def create_charter(
     flight_id: int | None = None,
 ) -> Charter:
     """A charter as the ZFA books it; the flight date is check-in's local date."""
-    if principal.role not in CHARTER_ROLES:
-        raise Forbidden("Sammelcharter plant die ZFA.")
+    policy.require_role(principal, policy.CHARTER, "Sammelcharter plant die ZFA.")
     problems = []
     airport = session.get(Location, f"AP-{airport_iata.upper()}")
     if airport is None or airport.kind != pm.LocationKind.AIRPORT:
@@ -254,8 +243,7 @@ def create_charter(
 
 def get_charter(session: Session, principal: Principal, charter_id: int) -> Charter:
     """The charter with its report (case ids: the ZFA and the ZABs that drive; not the ministry)."""
-    if principal.role not in (*CHARTER_ROLES, Role.ZAB):
-        raise Forbidden("Den Charterbericht sehen ZFA und ZAB.")
+    policy.require_role(principal, policy.CHARTER_REPORT, "Den Charterbericht sehen ZFA und ZAB.")
     charter = session.get(Charter, charter_id)
     if charter is None:
         raise NotFound("Charter", str(charter_id))
@@ -302,8 +290,7 @@ def plan_charter(
     solver: Solver = solve,
 ) -> Charter:
     """Choose the passengers and plan their feeders; the report is stored on the charter."""
-    if principal.role not in CHARTER_ROLES:
-        raise Forbidden("Sammelcharter plant die ZFA.")
+    policy.require_role(principal, policy.CHARTER, "Sammelcharter plant die ZFA.")
     tz = runtime.settings.timezone
     with transaction(runtime.sessions) as session:
         charter = get_charter(session, principal, charter_id)

@@ -13,11 +13,11 @@ from enum import StrEnum
 
 from sqlmodel import Session, col, func, select
 
-from ltrako.core import audit
+from ltrako.core import audit, policy
 from ltrako.core.db import transaction
-from ltrako.core.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
+from ltrako.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from ltrako.core.runtime import Runtime
-from ltrako.core.security import Principal, Role
+from ltrako.core.security import Principal
 from ltrako.models import AuditAction, PlanVersion, RequestStatus, TransportRequest, Zab
 from ltrako.planning.clearance import ensure_cleared
 from ltrako.planning.scenario import export_scenario
@@ -70,20 +70,6 @@ def reason_label(code: str | None) -> str | None:
         return code
 
 
-def zab_of(principal: Principal, zab_id: str | None) -> str:
-    """The ZAB the caller acts for: a dispatcher only for their own, admin for any."""
-    if principal.role is Role.ZAB:
-        if zab_id not in (None, principal.zab_id):
-            raise Forbidden("Disponenten planen nur für die eigene ZAB.")
-        assert principal.zab_id is not None
-        return principal.zab_id
-    if principal.role is Role.ADMIN and zab_id:
-        return zab_id
-    if principal.role is Role.ADMIN:
-        raise InvalidInput([FieldProblem("zab_id", "ZAB angeben.", "missing")])
-    raise Forbidden("Nur ZAB-Disponenten planen Tage.")
-
-
 # ------------------------------------------------------------------------------- plan
 
 
@@ -103,7 +89,7 @@ def plan_day(
     fit stay (or go back to) eingereicht, with the planner's reason in the version.
     """
     with transaction(runtime.sessions) as session:
-        zab = zab_of(principal, zab_id)
+        zab = policy.planning_zab(principal, zab_id)
         if session.get(Zab, zab) is None:
             raise NotFound("ZAB", zab)
         scenario = export_scenario(
@@ -165,10 +151,8 @@ def get_version(session: Session, principal: Principal, version_id: int) -> Plan
     version = session.get(PlanVersion, version_id)
     if version is None:
         raise NotFound("Planversion", str(version_id))
-    if principal.role is Role.ZAB and version.zab_id != principal.zab_id:
-        raise Forbidden("Planversion einer anderen ZAB.")
-    if principal.role not in (Role.ZAB, Role.ADMIN):
-        raise Forbidden("Nur ZAB-Disponenten sehen Planversionen.")
+    policy.require_role(principal, policy.DISPATCH, "Nur ZAB-Disponenten sehen Planversionen.")
+    policy.require(policy.reads_version(principal, version), "Planversion einer anderen ZAB.")
     audit.record(
         session, principal, action=AuditAction.READ, entity="plan_version", entity_id=str(version_id)
     )
@@ -242,10 +226,10 @@ def reject_request(
     row = session.get(TransportRequest, request_id)
     if row is None:
         raise NotFound("Auftrag", request_id)
-    if principal.role is Role.ZAB and row.zab_id != principal.zab_id:
-        raise Forbidden("Nur die zuständige ZAB lehnt einen Auftrag ab.")
-    if principal.role not in (Role.ZAB, Role.ADMIN):
-        raise Forbidden("Nur ZAB-Disponenten lehnen Aufträge ab.")
+    policy.require_role(principal, policy.DISPATCH, "Nur ZAB-Disponenten lehnen Aufträge ab.")
+    policy.require(
+        policy.acts_for_zab(principal, row.zab_id), "Nur die zuständige ZAB lehnt einen Auftrag ab."
+    )
     if text is not None and len(text) > 400:
         raise InvalidInput([FieldProblem("reason_text", "Höchstens 400 Zeichen.", "too_long")])
     if not lifecycle.claim(
@@ -286,7 +270,7 @@ def reject_unassigned(session: Session, principal: Principal, *, version_id: int
 def versions_of(
     session: Session, principal: Principal, *, day: dt.date, zab_id: str | None
 ) -> list[PlanVersion]:
-    zab = zab_of(principal, zab_id)
+    zab = policy.planning_zab(principal, zab_id)
     return list(
         session.exec(
             select(PlanVersion)

@@ -29,12 +29,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, func, select, update
 
-from ltrako.core import audit
+from ltrako.core import audit, policy
 from ltrako.core.clock import clock_of
 from ltrako.core.db import is_sqlite, transaction
-from ltrako.core.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
+from ltrako.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from ltrako.core.runtime import Runtime
-from ltrako.core.security import Principal, Role
+from ltrako.core.security import Principal
 from ltrako.models import (
     AuditAction,
     OfferStatus,
@@ -67,7 +67,6 @@ from planner.travel import TravelMatrix
 log = logging.getLogger(__name__)
 S = RequestStatus
 Solver = Callable[[pm.Scenario, SolveParams], pm.Plan]
-RUN_ROLES = frozenset({Role.ZAB, Role.ADMIN})
 TIMEOUT_GRACE_S = 30.0  # beyond twice the time limit, a run counts as timed out
 _local_locks: dict[dt.date, threading.Lock] = {}
 _local_guard = threading.Lock()
@@ -132,8 +131,11 @@ def run_pool(
 
 
 def ensure_may_run(principal: Principal) -> None:
-    if principal.role not in RUN_ROLES:
-        raise Forbidden("Nur ZAB-Disponenten und Betrieb starten die Restplatzbörse.")
+    policy.require_role(
+        principal,
+        policy.DISPATCH,
+        "Nur ZAB-Disponenten und Betrieb starten die Restplatzbörse.",
+    )
 
 
 def _claim_slot(session: Session, slot: str) -> bool:
@@ -355,10 +357,10 @@ def take_over(session: Session, principal: Principal, *, offer_id: int, timezone
     offer = session.get(RestplatzOffer, offer_id)
     if offer is None:
         raise NotFound("Angebot", str(offer_id))
-    if principal.role is Role.ZAB and offer.zab_id != principal.zab_id:
-        raise Forbidden("Angebote übernimmt nur die ZAB, an die sie gerichtet sind.")
-    if principal.role not in (Role.ZAB, Role.ADMIN):
-        raise Forbidden("Nur ZAB-Disponenten übernehmen Transporte.")
+    policy.require_role(principal, policy.DISPATCH, "Nur ZAB-Disponenten übernehmen Transporte.")
+    policy.require(
+        policy.sees_offer(principal, offer), "Angebote übernimmt nur die ZAB, an die sie gerichtet sind."
+    )
     now = clock_of(session).now()
     claimed = session.exec(
         update(RestplatzOffer)
@@ -423,13 +425,12 @@ def offers(
     session: Session, principal: Principal, *, day: dt.date, status: OfferStatus | None = OfferStatus.OPEN
 ) -> list[RestplatzOffer]:
     """The day's offers: a dispatcher sees those addressed to their ZAB, admin all."""
-    if principal.role not in (Role.ZAB, Role.ADMIN):
-        raise Forbidden("Nur ZAB-Disponenten sehen die Restplatzbörse.")
+    policy.require_role(principal, policy.DISPATCH, "Nur ZAB-Disponenten sehen die Restplatzbörse.")
     query = select(RestplatzOffer).where(RestplatzOffer.day == day)
     if status is not None:
         query = query.where(RestplatzOffer.status == status)
-    if principal.role is Role.ZAB:
-        query = query.where(RestplatzOffer.zab_id == principal.zab_id)
+    if (own := policy.zab_of(principal)) is not None:
+        query = query.where(RestplatzOffer.zab_id == own)
     rows = list(session.exec(query.order_by(col(RestplatzOffer.id))).all())
     for row in rows:
         audit.record(
@@ -476,12 +477,13 @@ def close_request(
     row = session.get(TransportRequest, request_id)
     if row is None:
         raise NotFound("Auftrag", request_id)
-    if principal.role is Role.ABH and row.abh_id != principal.abh_id:
-        raise Forbidden("Nur die eigene ABH entscheidet über ihren Auftrag.")
-    if principal.role is Role.ZAB and row.zab_id != principal.zab_id:
-        raise Forbidden("Auftrag einer anderen ZAB.")
-    if principal.role not in (Role.ABH, Role.ZAB, Role.ADMIN):
-        raise Forbidden()
+    policy.require_role(principal, policy.SUBMIT)
+    policy.require(
+        policy.decides_request(principal, row),
+        "Nur die eigene ABH entscheidet über ihren Auftrag."
+        if policy.abh_of(principal)
+        else "Auftrag einer anderen ZAB.",
+    )
     movable = (S.SUBMITTED, S.PLANNED, S.REJECTED, S.IN_POOL)
     if not lifecycle.claim(
         session,

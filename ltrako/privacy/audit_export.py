@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
-from ltrako.core import access, audit
+from ltrako.core import audit, policy
 from ltrako.core.errors import Forbidden, NotFound
 from ltrako.core.security import Principal
 from ltrako.models import (
@@ -59,7 +59,7 @@ def case_audit_trail(
     flight and transit requests, the tours, plan versions and Restplatzbörse offers that carried
     it; plus its status history. The export itself is audited (EXPORT); other roles are refused.
     """
-    if not access.can_export_audit(principal):
+    if not policy.has_role(principal, policy.AUDIT_EXPORT):
         audit.record(
             session,
             principal,

@@ -11,8 +11,9 @@ import datetime as dt
 
 from sqlmodel import Session
 
-from ltrako.core.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
-from ltrako.core.security import Principal, Role
+from ltrako.core import policy
+from ltrako.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from ltrako.core.security import Principal
 from ltrako.models import RequestStatus, TransportRequest
 from ltrako.requests import lifecycle
 
@@ -32,11 +33,10 @@ def complete_request(
     row = session.get(TransportRequest, request_id)
     if row is None:
         raise NotFound("Auftrag", request_id)
-    if principal.role is Role.ZAB:
-        if (row.carrier_zab_id or row.zab_id) != principal.zab_id:
-            raise Forbidden("Nur die ZAB, die den Transport fährt, meldet ihn als durchgeführt.")
-    elif principal.role is not Role.ADMIN:
-        raise Forbidden()
+    policy.require_role(principal, policy.DISPATCH)
+    policy.require(
+        policy.drives(principal, row), "Nur die ZAB, die den Transport fährt, meldet ihn als durchgeführt."
+    )
     if row.service_date > today:
         raise InvalidInput(
             [FieldProblem("request_id", "Ein Transport kann erst an seinem Tag als durchgeführt gelten.")]

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 import pycountry
 from sqlmodel import Session, col, select
 
-from ltrako.core import access, audit
+from ltrako.core import audit, policy
 from ltrako.core.errors import FieldProblem, Forbidden, InvalidInput, NotFound
-from ltrako.core.security import Principal, Role
+from ltrako.core.security import Principal
 from ltrako.models import (
     Abh,
     AuditAction,
@@ -132,7 +132,7 @@ def submit_request(
         if abh_id
         else zab_for_regierungsbezirk(session, pickup.regierungsbezirk_id or "")
     )
-    if principal.role is Role.ZAB and zab.id != principal.zab_id:
+    if not policy.submits_to(principal, zab.id):
         _deny(
             session, principal, AuditAction.CREATE, "neu", "Der Auftrag gehört nicht in den Bezirk Ihrer ZAB."
         )
@@ -210,7 +210,7 @@ def _audit_read(session: Session, principal: Principal, request_id: str, context
 
 def _authorize_submission(session: Session, principal: Principal, draft: RequestDraft) -> str | None:
     """The ABH the request belongs to (None for state facilities); Forbidden for other roles."""
-    if principal.role not in access.SUBMIT_ROLES:
+    if not policy.has_role(principal, policy.SUBMIT):
         _deny(
             session,
             principal,
@@ -218,17 +218,10 @@ def _authorize_submission(session: Session, principal: Principal, draft: Request
             "neu",
             "Ihre Rolle darf keine Transportaufträge einreichen.",
         )
-    if principal.role is Role.ABH:
-        if draft.origin is not RequestOrigin.MUNICIPAL or (draft.abh_id not in (None, principal.abh_id)):
-            _deny(
-                session,
-                principal,
-                AuditAction.CREATE,
-                "neu",
-                "Aufträge können nur für die eigene ABH eingereicht werden.",
-            )
-        return principal.abh_id
-    return draft.abh_id if draft.origin is RequestOrigin.MUNICIPAL else None
+    try:
+        return policy.submitting_abh(principal, draft.origin, draft.abh_id)
+    except Forbidden as refused:
+        _deny(session, principal, AuditAction.CREATE, "neu", refused.message)
 
 
 def check_persons(persons: Sequence[PersonDraft]) -> list[FieldProblem]:
@@ -386,7 +379,7 @@ def get_request(
     request = session.get(TransportRequest, request_id)
     if request is None:
         raise NotFound("Transportauftrag", request_id)
-    if not access.can_read_request(principal, request):
+    if not policy.reads_request(principal, request):
         _deny(
             session,
             principal,
@@ -410,14 +403,14 @@ def list_requests(
     context: str | None = None,
 ) -> list[RequestRecord]:
     """The requests the principal may see, newest day first; each one read is audited."""
-    if principal.role not in access.CASE_ROLES:
+    if not policy.has_role(principal, policy.CASE_READ):
         message = "Ihre Rolle sieht nur zusammengefasste Zahlen, keine Einzelfälle."
         _deny(session, principal, AuditAction.READ, "*", message, context)
     query = select(TransportRequest)
-    if principal.role is Role.ABH:
-        query = query.where(TransportRequest.abh_id == principal.abh_id)
-    elif principal.role is Role.ZAB:
-        query = query.where(TransportRequest.zab_id == principal.zab_id)
+    if (abh := policy.abh_of(principal)) is not None:
+        query = query.where(TransportRequest.abh_id == abh)
+    elif (zab := policy.zab_of(principal)) is not None:
+        query = query.where(TransportRequest.zab_id == zab)
     if day is not None:
         query = query.where(TransportRequest.service_date == day)
     if status is not None:

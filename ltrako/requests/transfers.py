@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from ltrako.core import audit
-from ltrako.core.errors import FieldProblem, Forbidden, InvalidInput, NotFound
-from ltrako.core.security import Principal, Role
+from ltrako.core import audit, policy
+from ltrako.core.errors import FieldProblem, InvalidInput, NotFound
+from ltrako.core.security import Principal
 from ltrako.models import AuditAction, DublinTransfer, Location, RequestOrigin, TransportRequest
 from ltrako.requests import dublin
 from ltrako.requests.reference import zab_for_regierungsbezirk
@@ -78,10 +78,10 @@ def register(
         raise InvalidInput(problems)
     assert facility is not None and facility.regierungsbezirk_id is not None
     zab = zab_for_regierungsbezirk(session, facility.regierungsbezirk_id)
-    if principal.role is Role.ZAB and principal.zab_id != zab.id:
-        raise Forbidden(f"Zuständig ist {zab.id} (Regierungsbezirk der Einrichtung).")
-    if principal.role not in (Role.ZAB, Role.ADMIN):
-        raise Forbidden("Dublin-Überstellungen erfasst die zuständige ZAB.")
+    policy.require_role(principal, policy.DUBLIN, "Dublin-Überstellungen erfasst die zuständige ZAB.")
+    policy.require(
+        policy.acts_for_zab(principal, zab.id), f"Zuständig ist {zab.id} (Regierungsbezirk der Einrichtung)."
+    )
     row = session.exec(select(DublinTransfer).where(DublinTransfer.request_id == request_id)).first()
     if row is None:
         row = DublinTransfer(
@@ -116,10 +116,7 @@ def list_transfers(
     session: Session, principal: Principal, *, zab_id: str | None = None
 ) -> list[TransferView]:
     """The transfers of a ZAB (a dispatcher: their own), nearest deadline first."""
-    if principal.role is Role.ZAB:
-        zab_id = principal.zab_id
-    elif principal.role not in (Role.ADMIN, Role.ZFA):
-        raise Forbidden()
+    zab_id = policy.transfers_zab(principal, zab_id)
     query = select(DublinTransfer).join(
         TransportRequest, col(TransportRequest.id) == col(DublinTransfer.request_id)
     )

@@ -26,6 +26,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from ltrako.core import policy
 from ltrako.core.db import is_sqlite, transaction
 from ltrako.core.errors import LtrakoError, NotFound
 from ltrako.core.runtime import Runtime
@@ -101,7 +102,7 @@ def plan_day_job(
     target: str = "",
 ) -> Job:
     """Queue the first pass of a ZAB's day; the rules are checked now, not only when it runs."""
-    zab = dayplan.zab_of(principal, zab_id)
+    zab = policy.planning_zab(principal, zab_id)
     return enqueue(
         session,
         principal,
@@ -131,7 +132,7 @@ def restplatz_job(
 def get_job(session: Session, principal: Principal, job_id: str) -> Job:
     """A job for the one who started it (and operations)."""
     job = session.get(Job, job_id)
-    if job is None or (job.owner != principal.subject and principal.role is not Role.ADMIN):
+    if job is None or not policy.follows_job(principal, job):
         raise NotFound("Auftrag", job_id)
     return job
 

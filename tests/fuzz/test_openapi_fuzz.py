@@ -27,12 +27,13 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from api.schemas.common import NUMBER
-from ltrako.core.access import CASE_ROLES, MEDICAL_ROLES
+from ltrako.core.policy import CASE_READ as CASE_ROLES
+from ltrako.core.policy import MEDICAL_FLAGS as MEDICAL_ROLES
 from tests.fuzz.conftest import ROLES, FuzzLog, World
 
 Case = schemathesis.Case[Any]
 # Health-related flags: TransportRequestRead.of and _person set them to None (and
-# medical_details_visible to False) for roles outside ltrako.core.access.MEDICAL_ROLES.
+# medical_details_visible to False) for roles outside ltrako.core.policy.MEDICAL_FLAGS.
 MEDICAL_FLAGS = ("requires_medical_escort", "wheelchair", "requires_medical_reception")
 ENGLISH_DETAILS = {s.phrase for s in http.HTTPStatus} | {
     "Not authenticated",
@@ -116,9 +117,9 @@ def names_the_problem(ctx: schemathesis.CheckContext, response: schemathesis.Res
 def shows_no_personal_data_to_roles_without_need(
     ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Any
 ) -> None:
-    """No token: nothing but the health check. Roles outside ltrako.core.access.CASE_ROLES (ministry,
+    """No token: nothing but the health check. Roles outside ltrako.core.policy.CASE_READ (ministry,
     dpo): no single cases, no case references. An ABH: its own requests only, a ZAB: its
-    district's (ltrako.core.access.can_read_request). Health data: MEDICAL_ROLES; details: zrk."""
+    district's (ltrako.core.policy.reads_request). Health data: MEDICAL_ROLES; details: zrk."""
     claims = _claims(response)
     role = claims.get("role")
     if role is None:

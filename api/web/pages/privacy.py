@@ -9,20 +9,18 @@ from api.deps import RuntimeDep
 from api.routes.privacy import trail_download
 from api.web.pages.common import back_to, refusal, render, router
 from api.web.session import UserDep, page_allow
-from ltrako.core import access
+from ltrako.core import policy
 from ltrako.core.db import transaction
 from ltrako.core.errors import Forbidden, LtrakoError
 from ltrako.privacy import audit_export
 
 
-@router.get(
-    "/datenschutz", dependencies=[page_allow(*access.AUDIT_EXPORT_ROLES)], response_class=HTMLResponse
-)
+@router.get("/datenschutz", dependencies=[page_allow(*policy.AUDIT_EXPORT)], response_class=HTMLResponse)
 def privacy_page(request: Request, user: UserDep) -> HTMLResponse:
     return render(request, "datenschutz.html", user, request_id=request.query_params.get("request_id"))
 
 
-@router.get("/datenschutz/export", dependencies=[page_allow(*access.AUDIT_EXPORT_ROLES)])
+@router.get("/datenschutz/export", dependencies=[page_allow(*policy.AUDIT_EXPORT)])
 def privacy_export(request: Request, user: UserDep, runtime: RuntimeDep, request_id: str = "") -> Response:
     try:
         with transaction(runtime.sessions) as session:

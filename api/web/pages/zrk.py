@@ -9,7 +9,7 @@ from api.deps import RuntimeDep
 from api.gates import ZRK
 from api.web.pages.common import refusal, render, router
 from api.web.session import UserDep, page_allow
-from ltrako.core import access
+from ltrako.core import policy
 from ltrako.core.db import transaction
 from ltrako.core.errors import LtrakoError
 from zfa import medical
@@ -22,7 +22,7 @@ def zrk_page(request: Request, user: UserDep, runtime: RuntimeDep) -> HTMLRespon
             rows = medical.queue(session, user, lead_days=runtime.settings.medical_reception_lead_days)
     except LtrakoError as exc:
         return refusal(request, user, exc)
-    details = access.reads_medical_details(user)
+    details = policy.reads_medical_details(user)
     return render(
         request, "zrk.html", user, rows=rows, labels=medical.LABELS_DE, zone=runtime.zone, details=details
     )
