@@ -17,12 +17,20 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from api.schemas.common import DB_INT_MAX, FIRST_DAY, LAST_DAY
-from ltrako.core.errors import Conflict, FieldProblem, Forbidden, InvalidInput, LtrakoError, NotFound
+from ltrako.core.errors import (
+    Conflict,
+    FieldProblem,
+    Forbidden,
+    InvalidInput,
+    LtrakoError,
+    NotFound,
+    PlanInvalid,
+)
 from ltrako.core.security import TokenError
 
 log = logging.getLogger(__name__)
 
-STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidInput: 422}
+STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidInput: 422, PlanInvalid: 500}
 
 MESSAGES_DE = {
     "missing": "Pflichtfeld fehlt.",

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query
+from sqlmodel import Session
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.gates import DISPATCH, allow
 from api.schemas.common import DECISION_ERRORS, Day
 from api.schemas.planning import PlanCreate, PlanVersionRead, RejectCreate, RejectedList, TourCommitted
 from api.schemas.requests import TransportRequestRead
+from ltrako.core.db import transaction
+from ltrako.core.runtime import Runtime
+from ltrako.models import PlanVersion
 from ltrako.planning import dayplan
 from ltrako.requests.submission import get_request
 
@@ -28,7 +32,13 @@ def plan_day(body: PlanCreate, principal: PrincipalDep, runtime: RuntimeDep) -> 
     version = dayplan.plan_day(
         runtime, principal, day=body.day, zab_id=body.zab_id, time_limit_s=body.time_limit_s
     )
-    return PlanVersionRead.of(version, runtime.zone)
+    with transaction(runtime.sessions) as session:
+        return _read(session, version, runtime)
+
+
+def _read(session: Session, version: PlanVersion, runtime: Runtime) -> PlanVersionRead:
+    plan = dayplan.read_version(session, version, runtime.settings.timezone)
+    return PlanVersionRead.of(version, plan, runtime.zone)
 
 
 @router.get("/plans", dependencies=[allow(*DISPATCH)], response_model=list[PlanVersionRead], responses=ERRORS)
@@ -40,8 +50,7 @@ def list_versions(
     zab_id: str | None = None,
 ) -> list[PlanVersionRead]:
     return [
-        PlanVersionRead.of(v, runtime.zone)
-        for v in dayplan.versions_of(session, principal, day=day, zab_id=zab_id)
+        _read(session, v, runtime) for v in dayplan.versions_of(session, principal, day=day, zab_id=zab_id)
     ]
 
 
@@ -51,7 +60,7 @@ def list_versions(
 def get_version(
     version_id: int, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
 ) -> PlanVersionRead:
-    return PlanVersionRead.of(dayplan.get_version(session, principal, version_id), runtime.zone)
+    return _read(session, dayplan.get_version(session, principal, version_id), runtime)
 
 
 @router.post(

@@ -9,9 +9,10 @@ from api.gates import DISPATCH, SUBMITTERS, allow
 from api.schemas.common import DECISION_ERRORS, Day
 from api.schemas.planning import OfferRead, RunCreate, RunRead
 from api.schemas.requests import CloseCreate, TransportRequestRead
+from ltrako.core.runtime import Runtime
 from ltrako.core.security import Role
-from ltrako.models import OfferStatus, RequestStatus
-from ltrako.planning import restplatz
+from ltrako.models import OfferStatus, RequestStatus, RestplatzOffer
+from ltrako.planning import convert, restplatz
 from ltrako.requests.submission import get_request
 
 router = APIRouter(tags=["Restplatzbörse"])
@@ -50,11 +51,18 @@ def list_runs(session: SessionDep, day: Day = Query(...)) -> list[RunRead]:
 def list_offers(
     session: SessionDep,
     principal: PrincipalDep,
+    runtime: RuntimeDep,
     day: Day = Query(...),
     status: OfferStatus | None = OfferStatus.OPEN,
 ) -> list[OfferRead]:
     """Offers addressed to the caller's ZAB (admin: all)."""
-    return [OfferRead.of(o) for o in restplatz.offers(session, principal, day=day, status=status)]
+    return [_read(o, runtime) for o in restplatz.offers(session, principal, day=day, status=status)]
+
+
+def _read(offer: RestplatzOffer, runtime: Runtime) -> OfferRead:
+    return OfferRead.of(
+        offer, convert.offer_tour(offer.tour, offer.day, runtime.settings.timezone), runtime.zone
+    )
 
 
 @router.post(
@@ -66,7 +74,7 @@ def list_offers(
 def take(offer_id: int, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep) -> OfferRead:
     """Transportübernahme: the offer becomes a committed tour of the caller's ZAB; 409 if taken already."""
     offer = restplatz.take_over(session, principal, offer_id=offer_id, timezone=runtime.settings.timezone)
-    return OfferRead.of(offer)
+    return _read(offer, runtime)
 
 
 @router.post(

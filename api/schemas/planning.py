@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -22,7 +22,9 @@ from ltrako.models import (
     RunStatus,
 )
 from ltrako.planning.dayplan import RejectReason, reason_label
+from ltrako.planning.tour import DayPlan, DayStop, DayTour, TourState
 from ltrako.workers.jobs import progress as job_progress
+from planner.model import StopType
 
 
 class PlanCreate(Strict):
@@ -38,6 +40,54 @@ class UnassignedRead(BaseModel):
     detail: str
 
 
+class TourStopRead(BaseModel):
+    type: StopType
+    request: str | None = Field(None, description="Fehlt bei einer Pause.")
+    location: str
+    arrival: dt.datetime | None
+    start: dt.datetime | None
+    departure: dt.datetime | None
+
+    @classmethod
+    def of(cls, s: DayStop, zone: ZoneInfo) -> TourStopRead:
+        return cls(
+            type=s.type,
+            request=s.request,
+            location=s.location,
+            arrival=_local(s.arrival, zone),
+            start=_local(s.start, zone),
+            departure=_local(s.departure, zone),
+        )
+
+
+class TourRead(BaseModel):
+    """A tour of the day: proposed (a plan version's, an offer's) or committed (festgelegt)."""
+
+    vehicle: str
+    escorts: list[str]
+    start: dt.datetime | None
+    end: dt.datetime | None
+    stops: list[TourStopRead]
+    state: TourState
+    tour_id: int | None = Field(None, description="Die festgelegte Tour (state committed).")
+
+    @classmethod
+    def of(cls, t: DayTour, zone: ZoneInfo) -> TourRead:
+        return cls(
+            vehicle=t.vehicle,
+            escorts=list(t.escorts),
+            start=_local(t.start, zone),
+            end=_local(t.end, zone),
+            stops=[TourStopRead.of(s, zone) for s in t.stops],
+            state=t.state,
+            tour_id=t.tour_id,
+        )
+
+
+def _local(instant: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
+    return instant.astimezone(zone) if instant is not None else None
+
+
 class PlanVersionRead(BaseModel):
     id: int
     day: dt.date
@@ -48,13 +98,11 @@ class PlanVersionRead(BaseModel):
     served: int
     unassigned: int
     km: float
-    tours: list[dict[str, Any]] = Field(
-        description="Vorgeschlagene Touren (ltrako-plan/1), Index = tour_index."
-    )
+    tours: list[TourRead] = Field(description="Touren der Planversion, Index = tour_index.")
     unassigned_requests: list[UnassignedRead]
 
     @classmethod
-    def of(cls, v: PlanVersion, zone: ZoneInfo) -> PlanVersionRead:
+    def of(cls, v: PlanVersion, plan: DayPlan, zone: ZoneInfo) -> PlanVersionRead:
         return cls(
             id=v.id or 0,
             day=v.day,
@@ -65,15 +113,15 @@ class PlanVersionRead(BaseModel):
             served=v.served,
             unassigned=v.unassigned,
             km=v.km,
-            tours=list(v.plan.get("tours", [])),
+            tours=[TourRead.of(t, zone) for t in plan.tours],
             unassigned_requests=[
                 UnassignedRead(
-                    request=u["request"],
-                    reason=u["reason"],
-                    reason_label=reason_label(u["reason"]),
-                    detail=u.get("detail", ""),
+                    request=u.request,
+                    reason=u.reason.value,
+                    reason_label=reason_label(u.reason.value),
+                    detail=u.detail,
                 )
-                for u in v.plan.get("unassigned", [])
+                for u in plan.unassigned
             ],
         )
 
@@ -127,11 +175,23 @@ class OfferRead(BaseModel):
     added_km: float
     added_min: int
     status: OfferStatus
-    tour: dict[str, Any]
+    tour: TourRead
 
     @classmethod
-    def of(cls, o: RestplatzOffer) -> OfferRead:
-        return cls.model_validate(o, from_attributes=True)
+    def of(cls, o: RestplatzOffer, tour: DayTour, zone: ZoneInfo) -> OfferRead:
+        return cls(
+            id=o.id or 0,
+            run_id=o.run_id,
+            day=o.day,
+            zab_id=o.zab_id,
+            vehicle_id=o.vehicle_id,
+            request_ids=list(o.request_ids),
+            base_tour_id=o.base_tour_id,
+            added_km=o.added_km,
+            added_min=o.added_min,
+            status=o.status,
+            tour=TourRead.of(tour, zone),
+        )
 
 
 class JobCreate(Strict):

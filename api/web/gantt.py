@@ -1,6 +1,6 @@
 """The day as pictures: a Gantt chart per vehicle and a schematic map, both as inline SVG.
 
-Plain functions of a stored plan (ltrako-plan/1 JSON) and the places' coordinates; no map
+Plain functions of the day's tours (`DayTour`) and the places' coordinates; no map
 tiles, nothing fetched: the pages work offline. Colours keep a contrast of at least 4.5:1
 against white for text (WCAG AA); tours differ by a pattern of labels, not by colour alone.
 """
@@ -12,6 +12,8 @@ import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from ltrako.planning.tour import DayTour
 
 DAY_FROM_H, DAY_UNTIL_H = 4, 23
 ROW_H, LABEL_W, WIDTH = 34, 150, 1100
@@ -29,24 +31,19 @@ class Bar:
     stops: tuple[tuple[str, dt.datetime, str], ...]  # (type, time, request)
 
 
-def bars(plan: Mapping[str, Any], committed_keys: set[tuple[str, tuple[str, ...]]]) -> list[Bar]:
+def bars(tours: Sequence[DayTour]) -> list[Bar]:
+    """A bar per timed tour (index = tour_index); committed tours in their own colour."""
     out = []
-    for index, tour in enumerate(plan.get("tours", [])):
-        escorts = tuple(sorted(tour.get("escorts", [])))
+    for index, tour in enumerate(tours):
+        if tour.start is None or tour.end is None:
+            continue
         stops = tuple(
-            (s["type"], dt.datetime.fromisoformat(s.get("start") or s["arrival"]), s.get("request") or "")
-            for s in tour.get("stops", [])
+            (s.type.value, at, s.request or "")
+            for s in tour.stops
+            if (at := s.start or s.arrival) is not None
         )
         out.append(
-            Bar(
-                tour["vehicle"],
-                index,
-                dt.datetime.fromisoformat(tour["start"]),
-                dt.datetime.fromisoformat(tour["end"]),
-                (tour["vehicle"], escorts) in committed_keys,
-                ", ".join(escorts),
-                stops,
-            )
+            Bar(tour.vehicle, index, tour.start, tour.end, tour.committed, ", ".join(tour.escorts), stops)
         )
     return out
 
@@ -101,7 +98,7 @@ def gantt_svg(day_bars: Sequence[Bar], zone: Any) -> str:
     return "".join(parts)
 
 
-def map_svg(plan: Mapping[str, Any], places: Mapping[str, tuple[float, float]]) -> str:
+def map_svg(tours: Sequence[DayTour], places: Mapping[str, tuple[float, float]]) -> str:
     """A schematic map: each tour's stops joined in order, from the places' coordinates."""
     points = [places[p] for p in places]
     if not points:
@@ -121,8 +118,8 @@ def map_svg(plan: Mapping[str, Any], places: Mapping[str, tuple[float, float]]) 
         'width="420" aria-labelledby="map-title"><title id="map-title">Schematische Karte der Touren</title>'
         f'<rect width="{width:.0f}" height="{height:.0f}" fill="#f6f8fa"/>'
     ]
-    for index, tour in enumerate(plan.get("tours", [])):
-        route = [s["location"] for s in tour.get("stops", []) if s.get("location") in places]
+    for index, tour in enumerate(tours):
+        route = [s.location for s in tour.stops if s.location in places]
         if len(route) >= 2:
             path = " ".join(f"{a:.1f},{b:.1f}" for a, b in map(xy, route))
             parts.append(

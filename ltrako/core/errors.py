@@ -46,3 +46,7 @@ class InvalidInput(LtrakoError):
     def __init__(self, problems: list[FieldProblem]) -> None:
         super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
         self.problems = problems
+
+
+class PlanInvalid(LtrakoError):
+    """The planner produced a plan that breaks the exchange format's rules: it is not stored."""

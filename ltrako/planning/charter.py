@@ -42,7 +42,7 @@ from ltrako.models import (
     RemovalCasePerson,
     RequestOrigin,
 )
-from ltrako.planning.dayplan import reason_label
+from ltrako.planning.dayplan import ensure_valid_plan, reason_label
 from ltrako.planning.scenario import export_scenario
 from ltrako.requests.reference import responsible_zab, zab_for_regierungsbezirk
 from ltrako.requests.submission import (
@@ -322,6 +322,7 @@ def plan_charter(
         log.info("charter %s round %s: %s feeders not plannable", charter_id, round_no, len(unserved))
     else:  # the last round still left someone without a feeder: they do not fly
         selection = _drop(selection, set(unserved), candidates)
+    ensure_valid_plan(scenario, plan)  # feeders that break a rule are not stored
     report = _report(charter, facts, not_ready, excluded, selection, scenario, plan, clock, round_no)
     with transaction(runtime.sessions) as session:
         stored = session.get(Charter, charter_id)

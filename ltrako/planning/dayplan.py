@@ -9,26 +9,31 @@ it into the Restplatzbörse with the reason. Each decision is one transaction an
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from enum import StrEnum
 
 from sqlmodel import Session, col, func, select
 
 from ltrako.core import audit, policy
 from ltrako.core.db import transaction
-from ltrako.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from ltrako.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, PlanInvalid
 from ltrako.core.runtime import Runtime
 from ltrako.core.security import Principal
 from ltrako.models import AuditAction, PlanVersion, RequestStatus, TransportRequest, Zab
+from ltrako.planning import convert
 from ltrako.planning.clearance import ensure_cleared
 from ltrako.planning.scenario import export_scenario
-from ltrako.planning.tours import committed_tours, conflicts, keeps_commitment, key_of, save_committed
+from ltrako.planning.tour import DayPlan, keeps_commitment, with_state
+from ltrako.planning.tours import committed_tours, conflicts, save_committed
 from ltrako.requests import lifecycle
-from planner.clock import Clock
-from planner.io import read_plan, write_plan
+from planner import model as pm
+from planner.io import write_plan
 from planner.params import SolveParams
 from planner.solve import solve
+from planner.validate import validate
 
 S = RequestStatus
+Solver = Callable[[pm.Scenario, SolveParams], pm.Plan]
 FIRST_PASS = (S.SUBMITTED, S.PLANNED)
 
 
@@ -81,6 +86,7 @@ def plan_day(
     zab_id: str | None,
     time_limit_s: float = 20.0,
     job_id: str | None = None,
+    solver: Solver = solve,
 ) -> PlanVersion:
     """Plan the ZAB's day (committed tours locked) and store the proposal as a new version.
 
@@ -100,7 +106,8 @@ def plan_day(
             zab_id=zab,
             statuses=FIRST_PASS,
         )
-    plan = solve(scenario, SolveParams(time_limit_s=time_limit_s))
+    plan = solver(scenario, SolveParams(time_limit_s=time_limit_s))
+    ensure_valid_plan(scenario, plan)
     on_tours = {s.request for t in plan.tours for s in t.stops if s.request}
     locked = {s.request for t in scenario.locked for s in t.stops}
     with transaction(runtime.sessions) as session:
@@ -147,6 +154,24 @@ def plan_day(
     return version
 
 
+def ensure_valid_plan(scenario: pm.Scenario, plan: pm.Plan) -> None:
+    """A plan that breaks a rule of the exchange format is never stored (the planner's bug, not
+    the dispatcher's: a German message with the rules, no personal data)."""
+    problems = validate(scenario, plan)
+    if problems:
+        rules = ", ".join(sorted({str(p.rule) for p in problems}))
+        raise PlanInvalid(
+            f"Der Plan verletzt Regel(n) {rules} des Austauschformats und wird nicht gespeichert."
+        )
+
+
+def read_version(session: Session, version: PlanVersion, timezone: str) -> DayPlan:
+    """A stored version as read: its tours marked committed where they are the committed tour."""
+    plan = convert.day_plan(version.plan, timezone)
+    committed = committed_tours(session, version.day)
+    return DayPlan(plan.day, tuple(with_state(t, committed) for t in plan.tours), plan.unassigned)
+
+
 def get_version(session: Session, principal: Principal, version_id: int) -> PlanVersion:
     version = session.get(PlanVersion, version_id)
     if version is None:
@@ -185,23 +210,22 @@ def accept_tour(
     """
     version = get_version(session, principal, version_id)
     _current(session, version)
-    plan = read_plan(version.plan, timezone=timezone)
+    plan = convert.day_plan(version.plan, timezone)
     if not 0 <= tour_index < len(plan.tours):
         raise InvalidInput(
             [FieldProblem("tour_index", f"Tour {tour_index} gibt es in dieser Planversion nicht.")]
         )
     tour = plan.tours[tour_index]
-    clock = Clock(version.day, timezone)
     committed = committed_tours(session, version.day)
-    existing = committed.get(key_of(tour))
+    existing = committed.get(tour.key)
     if existing is not None and not keeps_commitment(existing, tour):
         raise Conflict(f"Die festgelegte Tour von {tour.vehicle} wurde geändert; bitte neu planen.")
-    problems = conflicts(committed, clock, tour, existing)
+    problems = conflicts(committed, tour, existing)
     if problems:
         raise Conflict("; ".join(problems) + "; bitte neu planen.")
-    already = {r for r, _ in existing.order} if existing is not None else set()
-    ensure_cleared(session, {s.request for s in tour.stops if s.request} - already)
-    for request_id in sorted({s.request for s in tour.stops if s.request} - already):
+    already = existing.requests if existing is not None else frozenset()
+    ensure_cleared(session, tour.requests - already)
+    for request_id in sorted(tour.requests - already):
         if not lifecycle.claim(
             session, request_id, (S.PLANNED,), S.ACCEPTED, actor=principal, reason_code="accepted"
         ):
@@ -210,7 +234,7 @@ def accept_tour(
         assert row is not None
         row.carrier_zab_id = version.zab_id
         session.add(row)
-    saved = save_committed(session, clock, tour, existing)
+    saved = save_committed(session, version.day, tour, existing)
     if existing is not None:
         saved.revision += 1
         session.add(saved)
@@ -250,7 +274,7 @@ def reject_unassigned(session: Session, principal: Principal, *, version_id: int
     """Confirm the planner's proposed rejections of the version (requests still eingereicht)."""
     version = get_version(session, principal, version_id)
     _current(session, version)
-    plan = read_plan(version.plan, timezone=timezone)
+    plan = convert.day_plan(version.plan, timezone)
     rejected = []
     for entry in plan.unassigned:
         row = session.get(TransportRequest, entry.request)

@@ -19,7 +19,7 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
@@ -32,7 +32,7 @@ from sqlmodel import Session, col, func, select, update
 from ltrako.core import audit, policy
 from ltrako.core.clock import clock_of
 from ltrako.core.db import is_sqlite, transaction
-from ltrako.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from ltrako.core.errors import Conflict, FieldProblem, InvalidInput, LtrakoError, NotFound
 from ltrako.core.runtime import Runtime
 from ltrako.core.security import Principal
 from ltrako.models import (
@@ -45,28 +45,21 @@ from ltrako.models import (
     Tour,
     TransportRequest,
 )
+from ltrako.planning import convert
 from ltrako.planning.clearance import ensure_cleared
+from ltrako.planning.dayplan import Solver, ensure_valid_plan
 from ltrako.planning.scenario import export_scenario
-from ltrako.planning.tours import (
-    CommittedTour,
-    TourKey,
-    committed_tours,
-    conflicts,
-    keeps_commitment,
-    key_of,
-    save_committed,
-)
+from ltrako.planning.tour import DayTour, TourKey, keeps_commitment
+from ltrako.planning.tours import committed_tours, conflicts, save_committed
 from ltrako.requests import lifecycle
 from planner import model as pm
-from planner.clock import Clock
-from planner.io import read_tour, write_tour
+from planner.clock import Clock as DayClock
 from planner.params import SolveParams
 from planner.solve import solve
 from planner.travel import TravelMatrix
 
 log = logging.getLogger(__name__)
 S = RequestStatus
-Solver = Callable[[pm.Scenario, SolveParams], pm.Plan]
 TIMEOUT_GRACE_S = 30.0  # beyond twice the time limit, a run counts as timed out
 _local_locks: dict[dt.date, threading.Lock] = {}
 _local_guard = threading.Lock()
@@ -78,7 +71,7 @@ class OfferDraft:
     zab_id: str
     vehicle_id: str
     request_ids: list[str]
-    base: CommittedTour | None
+    base: DayTour | None
     added_km: float
     added_min: int
     tour: dict[str, object]
@@ -124,10 +117,13 @@ def run_pool(
         try:
             return _run(runtime, run, day, actor, limit, solver)
         except Exception as exc:  # the run record says why; pool and plans are untouched
-            log.exception("restplatz run %s failed", run.id)
-            return _finish(
-                runtime, run, RunStatus.FAILED, error=f"Planung fehlgeschlagen ({type(exc).__name__})."
+            log.error("restplatz run %s failed: %s", run.id, type(exc).__name__)
+            why = (
+                exc.message
+                if isinstance(exc, LtrakoError)
+                else f"Planung fehlgeschlagen ({type(exc).__name__})."
             )
+            return _finish(runtime, run, RunStatus.FAILED, error=why)
 
 
 def ensure_may_run(principal: Principal) -> None:
@@ -180,6 +176,7 @@ def _run(
         return _finish(runtime, run, RunStatus.FAILED, error=error, pool=len(pool))
     finally:
         executor.shutdown(wait=False)  # a hung solver thread is abandoned, not waited for
+    ensure_valid_plan(scenario, plan)
     drafts = _offers(scenario, plan, pool, committed)
     reasons = {u.request: u.reason.value for u in plan.unassigned if u.request in pool}
     with transaction(runtime.sessions) as session:
@@ -263,31 +260,31 @@ def _day_lock(runtime: Runtime, day: dt.date, *, wait_s: float = 0.0) -> Iterato
 
 
 def _offers(
-    scenario: pm.Scenario, plan: pm.Plan, pool: set[str], committed: dict[TourKey, CommittedTour]
+    scenario: pm.Scenario, plan: pm.Plan, pool: set[str], committed: dict[TourKey, DayTour]
 ) -> list[OfferDraft]:
     matrix = TravelMatrix(scenario.travel, scenario.locations)
     vehicles = {v.id: v for v in scenario.vehicles}
-    clock = Clock(scenario.date, scenario.timezone)
+    clock = DayClock(scenario.date, scenario.timezone)
     drafts = []
     for tour in plan.tours:
         carried = sorted({s.request for s in tour.stops if s.request in pool})
         if not carried:
             continue
         vehicle = vehicles[tour.vehicle]
-        base = committed.get(key_of(tour))
+        base = committed.get((tour.vehicle, tuple(sorted(tour.escorts))))
         meters = matrix.route_meters(vehicle.depot, (s.location for s in tour.stops))
         base_meters = base_seconds = 0
         if base is not None:
-            base_meters = matrix.route_meters(vehicle.depot, (s.location_id for s in base.stops))
-            assert base.row.start is not None and base.row.end is not None
-            base_seconds = int((base.row.end - base.row.start).total_seconds())
-        document = write_tour(tour, clock)
+            base_meters = matrix.route_meters(vehicle.depot, (s.location for s in base.stops))
+            if base.start is not None and base.end is not None:
+                base_seconds = int((base.end - base.start).total_seconds())
+        document = convert.offer_document(tour, clock)
         key = json.dumps(
             [
                 tour.vehicle,
                 sorted(tour.escorts),
                 [(s.type.value, s.request) for s in tour.stops],
-                base.row.revision if base else None,
+                base.revision if base else None,
             ],
         )
         drafts.append(
@@ -337,8 +334,8 @@ def _store_offers(session: Session, run: RestplatzRun, day: dt.date, drafts: lis
                 zab_id=d.zab_id,
                 vehicle_id=d.vehicle_id,
                 request_ids=d.request_ids,
-                base_tour_id=d.base.row.id if d.base else None,
-                base_revision=d.base.row.revision if d.base else None,
+                base_tour_id=d.base.tour_id if d.base else None,
+                base_revision=d.base.revision if d.base else None,
                 added_km=d.added_km,
                 added_min=d.added_min,
                 tour=d.tour,
@@ -370,8 +367,7 @@ def take_over(session: Session, principal: Principal, *, offer_id: int, timezone
     if claimed.rowcount != 1:
         raise Conflict(f"Angebot {offer_id} ist nicht mehr offen (bereits übernommen oder ersetzt).")
     session.refresh(offer)
-    clock = Clock(offer.day, timezone)
-    tour = read_tour(offer.tour, clock)
+    tour = convert.offer_tour(offer.tour, offer.day, timezone)
     ensure_cleared(session, offer.request_ids)
     for request_id in offer.request_ids:
         if not lifecycle.claim(
@@ -383,7 +379,7 @@ def take_over(session: Session, principal: Principal, *, offer_id: int, timezone
         row.carrier_zab_id, row.pool_reason = offer.zab_id, None
         session.add(row)
     committed = committed_tours(session, offer.day)
-    existing = committed.get(key_of(tour))
+    existing = committed.get(tour.key)
     if offer.base_tour_id is None and existing is not None:
         raise Conflict(
             f"Die Besatzung von {offer.vehicle_id} ist inzwischen verplant; Restplatzbörse neu berechnen."
@@ -398,25 +394,25 @@ def take_over(session: Session, principal: Principal, *, offer_id: int, timezone
             raise Conflict(
                 f"Die Tour von {offer.vehicle_id} wurde inzwischen geändert; Restplatzbörse neu berechnen."
             )
-        session.refresh(existing.row)
-    problems = conflicts(committed, clock, tour, existing)
+    problems = conflicts(committed, tour, existing)
     if problems:
         raise Conflict("; ".join(problems) + "; Restplatzbörse neu berechnen.")
     try:
-        saved = save_committed(session, clock, tour, existing)
+        saved = save_committed(session, offer.day, tour, existing)
     except IntegrityError as exc:
         raise Conflict("Transport wurde gleichzeitig anderweitig übernommen.") from exc
-    _supersede_others(session, offer)
+    _supersede_others(session, offer, tour, timezone)
     audit.updated(session, principal, "restplatz_offer", offer_id, f"Transportübernahme tour {saved.id}")
     return offer
 
 
-def _supersede_others(session: Session, taken: RestplatzOffer) -> None:
+def _supersede_others(session: Session, taken: RestplatzOffer, tour: DayTour, timezone: str) -> None:
     """Other open offers with one of these requests, one of this crew or the same base tour are void now."""
-    mine, crew = set(taken.request_ids), set(taken.tour.get("escorts", []))
+    mine, crew = set(taken.request_ids), set(tour.escorts)
     for other in _open_offers(session, taken.day):
         same_base = taken.base_tour_id is not None and other.base_tour_id == taken.base_tour_id
-        shares = mine & set(other.request_ids) or crew & set(other.tour.get("escorts", []))
+        theirs = convert.offer_tour(other.tour, other.day, timezone)
+        shares = mine & set(other.request_ids) or crew & set(theirs.escorts)
         if other.id != taken.id and (shares or same_base):
             _supersede(session, other, by="system")
 

@@ -1,4 +1,5 @@
-"""Database rows ↔ planner dataclasses: the only place where both worlds meet.
+"""A day of the database as an exchange-format scenario, and back (the conversions of single
+rows are `ltrako.planning.convert`'s).
 
 `export_scenario` builds a day's ltrako-scenario/1 from the database; `import_scenario` loads
 one. Importing a day sets the fleet availability, the roster and the committed tours of the
@@ -38,6 +39,8 @@ from ltrako.models import (
     VehicleAvailability,
     Zab,
 )
+from ltrako.planning import convert
+from ltrako.planning.tours import committed_tours
 from ltrako.requests import lifecycle
 from ltrako.requests.submission import PURPOSE_BY_KIND
 from planner import check_scenario
@@ -94,7 +97,7 @@ def export_scenario(
             (r.id, r)
             for r in session.exec(select(TransportRequest).where(col(TransportRequest.id).in_(on_locked)))
         )
-    requests = [*(_export_request(rows[k], clock) for k in sorted(rows)), *extra_requests]
+    requests = [*(convert.request_of(rows[k], clock) for k in sorted(rows)), *extra_requests]
     zabs = _zabs_of(vehicles, escorts, requests)
     wanted = {v.depot for v in vehicles} | {s.location for r in requests for s in (r.pickup, r.dropoff)}
     wanted |= {z.location_id for z in session.exec(select(Zab).where(col(Zab.id).in_(zabs))).all()}
@@ -137,14 +140,6 @@ def _restrict(travel: pm.Travel, locations: Iterable[pm.Location]) -> pm.Travel:
     )
 
 
-def _default_window(vehicle: Vehicle, clock: Clock) -> tuple[int, int]:
-    start = dt.datetime.combine(clock.date, vehicle.daily_from, tzinfo=clock.zone)
-    end = dt.datetime.combine(clock.date, vehicle.daily_until, tzinfo=clock.zone)
-    if end <= start:
-        end += dt.timedelta(days=1)  # a window past midnight
-    return clock.seconds(start), clock.seconds(end)
-
-
 def _export_vehicles(session: Session, clock: Clock, zab_id: str | None) -> list[pm.Vehicle]:
     query = select(Vehicle).where(col(Vehicle.active).is_(True))
     if zab_id is not None:
@@ -153,17 +148,10 @@ def _export_vehicles(session: Session, clock: Clock, zab_id: str | None) -> list
         a.vehicle_id: a
         for a in session.exec(select(VehicleAvailability).where(VehicleAvailability.day == clock.date))
     }
-    out = []
-    for v in session.exec(query.order_by(Vehicle.id)).all():
-        override = overrides.get(v.id)
-        if override is not None and not override.in_service:
-            continue
-        if override is not None and override.available_from and override.available_until:
-            window = clock.seconds(override.available_from), clock.seconds(override.available_until)
-        else:
-            window = _default_window(v, clock)
-        out.append(pm.Vehicle(v.id, v.zab_id, v.depot_location_id, v.seats, v.wheelchair, *window))
-    return out
+    on_day = (
+        convert.vehicle_of(v, overrides.get(v.id), clock) for v in session.exec(query.order_by(Vehicle.id))
+    )
+    return [v for v in on_day if v is not None]
 
 
 def _export_escorts(session: Session, clock: Clock, zab_id: str | None) -> list[pm.Escort]:
@@ -174,12 +162,7 @@ def _export_escorts(session: Session, clock: Clock, zab_id: str | None) -> list[
     )
     if zab_id is not None:
         query = query.where(Escort.zab_id == zab_id)
-    return [
-        pm.Escort(
-            e.id, e.zab_id, e.gender, tuple(e.qualifications), clock.seconds(s.start), clock.seconds(s.end)
-        )
-        for e, s in session.exec(query.order_by(Escort.id)).all()
-    ]
+    return [convert.escort_of(e, s, clock) for e, s in session.exec(query.order_by(Escort.id)).all()]
 
 
 def _planning_zab() -> Any:
@@ -187,55 +170,9 @@ def _planning_zab() -> Any:
     return func.coalesce(col(TransportRequest.carrier_zab_id), col(TransportRequest.zab_id))
 
 
-def _export_request(r: TransportRequest, clock: Clock) -> pm.Request:
-    return pm.Request(
-        id=r.id,
-        zab=r.carrier_zab_id or r.zab_id,
-        abh=r.abh_id,
-        persons=r.persons,
-        escorts_required=r.escorts_required,
-        requires_female_escort=r.requires_female_escort,
-        requires_medical_escort=r.requires_medical_escort,
-        wheelchair=r.wheelchair,
-        priority=r.priority,
-        max_ride_min=r.max_ride_min,
-        pickup=pm.StopWindow(
-            r.pickup_location_id,
-            clock.seconds(r.pickup_earliest),
-            clock.seconds(r.pickup_latest),
-            r.pickup_service_min,
-        ),
-        dropoff=pm.StopWindow(
-            r.dropoff_location_id,
-            clock.seconds(r.dropoff_earliest),
-            clock.seconds(r.dropoff_latest),
-            r.dropoff_service_min,
-        ),
-    )
-
-
 def _export_locked(session: Session, day: dt.date, vehicles: set[str]) -> tuple[pm.LockedTour, ...]:
-    tours = session.exec(
-        select(Tour).where(Tour.day == day, col(Tour.is_committed).is_(True)).order_by(Tour.vehicle_id)
-    ).all()
-    out = []
-    for tour in tours:
-        if tour.vehicle_id not in vehicles:
-            continue
-        escorts = session.exec(select(TourEscort.escort_id).where(TourEscort.tour_id == tour.id)).all()
-        stops = session.exec(
-            select(TourStop)
-            .where(TourStop.tour_id == tour.id, TourStop.type != pm.StopType.BREAK)
-            .order_by(col(TourStop.seq))
-        ).all()
-        out.append(
-            pm.LockedTour(
-                vehicle=tour.vehicle_id,
-                escorts=tuple(sorted(escorts)),
-                stops=tuple(pm.LockedStop(s.request_id or "", pm.StopType(s.type)) for s in stops),
-            )
-        )
-    return tuple(out)
+    committed = sorted(committed_tours(session, day).items())
+    return tuple(convert.locked_of(t) for _, t in committed if t.vehicle in vehicles)
 
 
 # ---------------------------------------------------------------------------- import
@@ -338,7 +275,7 @@ def _import_vehicles(session: Session, scenario: pm.Scenario, clock: Clock, cove
         )
         session.add(row)
         session.flush()
-        if (v.available_from, v.available_until) != _default_window(row, clock):
+        if (v.available_from, v.available_until) != convert.default_window(row, clock):
             session.add(
                 VehicleAvailability(
                     vehicle_id=v.id,

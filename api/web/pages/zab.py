@@ -16,7 +16,7 @@ from ltrako.core.errors import LtrakoError
 from ltrako.models import Location, RequestStatus
 from ltrako.planning import dayplan, restplatz
 from ltrako.planning.dayplan import REASON_LABELS_DE, RejectReason
-from ltrako.planning.tours import committed_tours
+from ltrako.planning.tour import DayPlan
 from ltrako.requests.lifecycle import LABELS_DE
 from ltrako.requests.submission import list_requests
 from ltrako.workers import jobs
@@ -31,11 +31,10 @@ def zab_day(
     with transaction(runtime.sessions) as session:
         versions = dayplan.versions_of(session, user, day=when, zab_id=zab_id)
         version = versions[-1] if versions else None
-        committed = committed_tours(session, when)
-        keys = {(k[0], tuple(sorted(k[1]))) for k in committed}
-        plan = version.plan if version else {"tours": [], "unassigned": []}
-        day_bars = bars(plan, keys)
-        wanted = {s["location"] for t in plan["tours"] for s in t["stops"]}
+        tz = runtime.settings.timezone
+        plan = dayplan.read_version(session, version, tz) if version else DayPlan(when, (), ())
+        day_bars = bars(plan.tours)
+        wanted = {s.location for t in plan.tours for s in t.stops}
         places = {
             p.id: (p.lat, p.lon)
             for p in session.exec(select(Location).where(col(Location.id).in_(wanted))).all()
@@ -56,13 +55,13 @@ def zab_day(
         tours.append({"bar": bar, "stops": stops, "persons": persons})
     unassigned = [
         {
-            "request": u["request"],
-            "reason": dayplan.reason_label(u["reason"]),
-            "status": LABELS_DE[RequestStatus(records[u["request"]].request.status)]
-            if u["request"] in records
+            "request": u.request,
+            "reason": dayplan.reason_label(u.reason.value),
+            "status": LABELS_DE[RequestStatus(records[u.request].request.status)]
+            if u.request in records
             else "",
         }
-        for u in plan.get("unassigned", [])
+        for u in plan.unassigned
     ]
     return render(
         request,
@@ -73,7 +72,7 @@ def zab_day(
         tours=tours,
         unassigned=unassigned,
         gantt=gantt_svg(day_bars, runtime.zone),
-        map=map_svg(plan, places),
+        map=map_svg(plan.tours, places),
         reasons=[
             (r.value, REASON_LABELS_DE[r])
             for r in (
