@@ -11,10 +11,11 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.schemas.common import DB_INT_MAX, FIRST_DAY, LAST_DAY
 from ltrako.core.errors import (
@@ -230,6 +231,46 @@ async def on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def on_integrity_error(_request: Request, exc: Exception) -> JSONResponse:
+    """A unique key or reference another request got first (a race): nothing was stored."""
+    log.warning("Schlüsselkonflikt: %s", type(exc).__name__)
+    return JSONResponse(
+        status_code=409,
+        content={
+            "detail": "Gleichzeitige Änderung desselben Datensatzes: der Vorgang wurde nicht gespeichert; "
+            "bitte den aktuellen Stand laden und erneut senden."
+        },
+    )
+
+
+class ContainErrors:
+    """The last line: an exception no handler took becomes a German 500 here, logged by type.
+
+    Starlette's error middleware would answer too, but then re-raise, and the server would
+    log the traceback with the exception's message (SQL parameters, case references)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:
+            response = await on_unexpected(Request(scope), exc)
+            if not started:  # else the client already has a status line: the connection just ends
+                await response(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(LtrakoError, on_domain_error)
@@ -240,4 +281,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, on_http_error)
     app.add_exception_handler(DataError, on_data_error)
     app.add_exception_handler(OverflowError, on_data_error)
+    app.add_exception_handler(IntegrityError, on_integrity_error)
     app.add_exception_handler(Exception, on_unexpected)
+    app.add_middleware(ContainErrors)

@@ -113,6 +113,7 @@ def fill(url: str, requests: int, seed: int) -> None:
                 dict(
                     id=person_id,
                     case_ref=f"P{person_id}",
+                    owner_id=ZABS[zab],
                     abh_id=ZABS[zab],
                     nationality=nationality,
                     gender="m",

@@ -150,6 +150,14 @@ def cases_of_request(
     cases = list(
         session.exec(select(MedicalReception).where(MedicalReception.request_id == request_id)).all()
     )
+    return cases, read_cases(session, principal, cases, "request")
+
+
+def read_cases(session: Session, principal: Principal, cases: list[MedicalReception], context: str) -> bool:
+    """Record that the caller read these cases; True if they see the medical details (ZRK only).
+
+    Every answer that shows a case goes through here, so the audit trail says who saw which
+    case and whether with its health details."""
     details = policy.reads_medical_details(principal)
     for case in cases:
         audit.record(
@@ -158,6 +166,6 @@ def cases_of_request(
             action=AuditAction.READ,
             entity="medical_reception",
             entity_id=str(case.id),
-            context="details" if details else "status",
+            context=f"{context} {'details' if details else 'status'}",
         )
-    return cases, details
+    return details

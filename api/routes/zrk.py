@@ -8,8 +8,8 @@ from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.gates import CASE_READERS, DISPATCH, ZRK, allow
 from api.schemas.common import DECISION_ERRORS
 from api.schemas.zrk import DublinCreate, DublinRead, MedicalDetails, MedicalReceptionRead, ReceptionDecision
-from ltrako.core import policy
 from ltrako.core.security import Role
+from ltrako.models import MedicalReception
 from ltrako.requests import transfers
 from ltrako.requests.dublin import Extension
 from zfa import medical
@@ -29,7 +29,14 @@ def reception_queue(
 ) -> list[MedicalReceptionRead]:
     """Open medical receptions (new ones are opened for flagged persons first), earliest due first."""
     rows = medical.queue(session, principal, lead_days=runtime.settings.medical_reception_lead_days)
-    return [MedicalReceptionRead.of(r, LABELS, policy.reads_medical_details(principal)) for r in rows]
+    return _read(session, principal, rows, "queue")
+
+
+def _read(
+    session: SessionDep, principal: PrincipalDep, rows: list[MedicalReception], context: str
+) -> list[MedicalReceptionRead]:
+    details = medical.read_cases(session, principal, rows, context)
+    return [MedicalReceptionRead.of(r, LABELS, details) for r in rows]
 
 
 @router.post(
@@ -39,9 +46,9 @@ def reception_queue(
     responses=DECISION_ERRORS,
 )
 def request_reception(case_id: int, session: SessionDep, principal: PrincipalDep) -> MedicalReceptionRead:
-    return MedicalReceptionRead.of(
-        medical.request_reception(session, principal, case_id=case_id), LABELS, True
-    )
+    return _read(
+        session, principal, [medical.request_reception(session, principal, case_id=case_id)], "request"
+    )[0]
 
 
 @router.post(
@@ -54,7 +61,7 @@ def decide(
     case_id: int, body: ReceptionDecision, session: SessionDep, principal: PrincipalDep
 ) -> MedicalReceptionRead:
     row = medical.decide(session, principal, case_id=case_id, confirmed=body.confirmed)
-    return MedicalReceptionRead.of(row, LABELS, True)
+    return _read(session, principal, [row], "decision")[0]
 
 
 @router.put(

@@ -37,10 +37,12 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; SQLite gets foreign keys on and may be used from several threads.
+    """An engine for `url`; SQLite gets foreign keys on and may be used from several threads;
+    statement parameters are left out of errors and logs (they carry personal data).
 
     Pool sizes apply to PostgreSQL (SQLite's pool is per file and thread)."""
     url = normalize_url(url)
+    kwargs.setdefault("hide_parameters", True)  # SQL parameters (case refs, flags) never reach a log
     pool = {key: kwargs.pop(key) for key in ("pool_size", "max_overflow") if key in kwargs}
     if make_url(url).get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, pool_timeout=10, **pool, **kwargs)
@@ -114,14 +116,30 @@ def alembic_config() -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Run the Alembic migrations up to `revision` on the engine's database."""
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    _migrate(engine, lambda config: command.upgrade(config, revision))
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    _migrate(engine, lambda config: command.downgrade(config, revision))
+
+
+def _migrate(engine: Engine, step: Callable[[Config], None]) -> None:
+    """One migration step in one transaction. SQLite rebuilds a table to change its constraints
+    (batch mode), which foreign keys pointing at it would stop: they are off meanwhile (this must
+    happen outside a transaction) and checked afterwards."""
     config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
+    with engine.connect() as connection:
+        sqlite = is_sqlite(engine)
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                step(config)
+            if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                raise RuntimeError("migration left rows pointing at missing rows")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()

@@ -169,6 +169,14 @@ def owns_case(principal: Principal, case: RemovalCase) -> bool:
     return acts_for_zab(principal, case.zab_id)
 
 
+def registers_transfer(principal: Principal, request: TransportRequest, facility_zab: str) -> bool:
+    """A Dublin transfer: the ZAB of the request, when the facility lies in its district too.
+    Moving a request to another ZAB's district is for operations only."""
+    if is_operations(principal):
+        return True
+    return acts_for_zab(principal, request.zab_id) and acts_for_zab(principal, facility_zab)
+
+
 def transfers_zab(principal: Principal, zab_id: str | None) -> str | None:
     """Whose Dublin transfers the caller lists: a dispatcher their own ZAB's, ZFA and admin any
     (None: all)."""

@@ -45,10 +45,12 @@ class Person(SQLModel, table=True):
     """
 
     __tablename__ = "person"
-    __table_args__ = (UniqueConstraint("abh_id", "case_ref"),)  # each ABH issues its own case refs
+    # Each authority issues its own case refs: an ABH, or for state facilities their ZAB.
+    __table_args__ = (UniqueConstraint("owner_id", "case_ref"),)
 
     id: int | None = Field(default=None, primary_key=True)
     case_ref: str = Field(max_length=40, index=True)
+    owner_id: str = Field(max_length=32, index=True)  # the ABH's or the ZAB's id
     abh_id: str | None = Field(default=None, max_length=32, foreign_key="abh.id", index=True)
     nationality: str = Field(max_length=3)  # ISO 3166-1 alpha-3, XXX = unknown
     gender: Gender = Field(sa_type=enum_type(Gender, 1))

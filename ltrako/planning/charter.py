@@ -134,7 +134,7 @@ def register_case(session: Session, principal: Principal, draft: CaseDraft) -> R
     session.flush()
     assert case.id is not None
     for person_draft in draft.persons:
-        person = upsert_person(session, principal, abh_id, person_draft)
+        person = upsert_person(session, principal, abh_id or zab_id, abh_id, person_draft)
         assert person.id is not None
         session.add(RemovalCasePerson(case_id=case.id, person_id=person.id))
     audit.record(session, principal, action=AuditAction.CREATE, entity="removal_case", entity_id=str(case.id))

@@ -83,11 +83,12 @@ def _attach_persons(session: Session, row: TransportRequest, detail: DemoRequest
     added = 0
     for p in detail.persons:
         person = session.exec(
-            select(Person).where(Person.case_ref == p.case_ref, Person.abh_id == row.abh_id)
+            select(Person).where(Person.case_ref == p.case_ref, Person.owner_id == (row.abh_id or row.zab_id))
         ).first()
         if person is None:
             person = Person(
                 case_ref=p.case_ref,
+                owner_id=row.abh_id or row.zab_id,
                 abh_id=row.abh_id,
                 nationality=p.nationality,
                 gender=Gender(p.gender),

@@ -11,6 +11,7 @@ from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 import pycountry
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ltrako.core import audit, policy
@@ -165,7 +166,8 @@ def submit_request(
     session.add(request)
     session.flush()
     lifecycle.record_created(session, request, actor=principal)
-    persons = tuple(upsert_person(session, principal, abh_id, p) for p in draft.persons)
+    owner = abh_id or zab.id  # a state facility's case refs are its ZAB's
+    persons = tuple(upsert_person(session, principal, owner, abh_id, p) for p in draft.persons)
     for person in persons:
         assert person.id is not None  # flushed
         session.add(TransportRequestPerson(request_id=request.id, person_id=person.id))
@@ -331,17 +333,34 @@ def _check_origin(
     return []
 
 
-def upsert_person(session: Session, principal: Principal, abh_id: str | None, draft: PersonDraft) -> Person:
-    person = session.exec(
-        select(Person).where(
-            Person.case_ref == draft.case_ref,
-            col(Person.abh_id).is_(None) if abh_id is None else Person.abh_id == abh_id,
-        )
-    ).first()
+def upsert_person(
+    session: Session, principal: Principal, owner_id: str, abh_id: str | None, draft: PersonDraft
+) -> Person:
+    """The person of `owner_id` (the ABH, or for state facilities the ZAB) with this case ref,
+    created or updated with the draft's facts. Case refs of other authorities are never touched.
+
+    Two submissions creating the same new person at once: the second insert fails on the
+    unique key inside its savepoint and takes the row the first one stored."""
+    person = _person(session, owner_id, draft.case_ref)
     action = AuditAction.UPDATE if person else AuditAction.CREATE
-    person = person or Person(
-        case_ref=draft.case_ref, abh_id=abh_id, nationality=draft.nationality, gender=draft.gender
-    )
+    if person is None:
+        fresh = Person(
+            case_ref=draft.case_ref,
+            owner_id=owner_id,
+            abh_id=abh_id,
+            nationality=draft.nationality,
+            gender=draft.gender,
+        )
+        try:
+            with session.begin_nested():
+                session.add(fresh)
+        except IntegrityError:
+            found = _person(session, owner_id, draft.case_ref)
+            if found is None:
+                raise
+            person, action = found, AuditAction.UPDATE
+        else:
+            person = fresh
     person.nationality = draft.nationality
     person.gender = draft.gender
     person.requires_female_escort = draft.requires_female_escort
@@ -352,6 +371,12 @@ def upsert_person(session: Session, principal: Principal, abh_id: str | None, dr
     session.flush()
     audit.record(session, principal, action=action, entity="person", entity_id=str(person.id))
     return person
+
+
+def _person(session: Session, owner_id: str, case_ref: str) -> Person | None:
+    return session.exec(
+        select(Person).where(Person.owner_id == owner_id, Person.case_ref == case_ref)
+    ).first()
 
 
 def _point(location: Location) -> PlannerLocation:

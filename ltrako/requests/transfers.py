@@ -79,8 +79,11 @@ def register(
     assert facility is not None and facility.regierungsbezirk_id is not None
     zab = zab_for_regierungsbezirk(session, facility.regierungsbezirk_id)
     policy.require_role(principal, policy.DUBLIN, "Dublin-Überstellungen erfasst die zuständige ZAB.")
+    policy.require(policy.acts_for_zab(principal, request.zab_id), f"Der Auftrag gehört zu {request.zab_id}.")
     policy.require(
-        policy.acts_for_zab(principal, zab.id), f"Zuständig ist {zab.id} (Regierungsbezirk der Einrichtung)."
+        policy.registers_transfer(principal, request, zab.id),
+        f"Zuständig ist {zab.id} (Regierungsbezirk der Einrichtung); die Übergabe an eine andere ZAB "
+        "nimmt der Betrieb vor.",
     )
     row = session.exec(select(DublinTransfer).where(DublinTransfer.request_id == request_id)).first()
     if row is None:

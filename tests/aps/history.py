@@ -232,7 +232,11 @@ def add_request(session: Session, cohort: Cohort, rid: str, *, first: bool, seco
     persons = []
     for k in range(cohort.persons):
         person = Person(
-            case_ref=f"{rid}-{k}", abh_id=cohort.abh, nationality=cohort.nationality, gender=Gender.MALE
+            case_ref=f"{rid}-{k}",
+            owner_id=cohort.abh or cohort.zab,
+            abh_id=cohort.abh,
+            nationality=cohort.nationality,
+            gender=Gender.MALE,
         )
         session.add(person)
         persons.append(person)

@@ -1,0 +1,227 @@
+"""Regression tests for the outside probe's findings (issue 16): each failed on main before its fix.
+
+Cross-tenant writes, medical details for admin, person overwrites across ZABs, duplicate
+persons and 500s with personal data in the log on racing submissions.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import func, select
+
+from ltrako.core.db import transaction
+from ltrako.core.runtime import Runtime
+from ltrako.models import AuditEvent, Flight, FlightKind, MedicalReception, Person, TransportRequest
+from tests.factories import request_body
+
+Auth = Callable[..., dict[str, str]]
+URL = "/api/v1/transport-requests"
+
+
+def _state_facility(case_ref: str, facility: str = "FAC-ZUE-DN") -> dict[str, object]:
+    """A hand-over at the Belgian border for a person in a state facility (ZUE Düren: ZAB Köln)."""
+    return request_body(
+        origin="state_facility",
+        persons=[{"case_ref": case_ref, "nationality": "GIN", "gender": "m", "wheelchair": False}],
+        pickup={
+            "location": facility,
+            "earliest": "2026-11-25T07:00:00+01:00",
+            "latest": "2026-11-25T09:00:00+01:00",
+            "service_min": 20,
+        },
+        dropoff={
+            "location": "BRD-BE-AACHEN",
+            "earliest": "2026-11-25T08:00:00+01:00",
+            "latest": "2026-11-25T13:30:00+01:00",
+            "service_min": 30,
+        },
+    )
+
+
+def _persons(runtime: Runtime, case_ref: str) -> list[Person]:
+    with transaction(runtime.sessions) as session:
+        return list(session.exec(select(Person).where(Person.case_ref == case_ref)).all())
+
+
+def test_a_zab_cannot_move_another_zabs_request_with_a_dublin_transfer(
+    client: TestClient, auth: Auth, runtime: Runtime
+) -> None:
+    """16.2: ZAB Essen registers a transfer for a Köln request with an Essen facility: 403, and
+    the request stays with Köln; Köln itself may not hand it to Essen either; operations may."""
+    koeln = client.post(URL, json=request_body(), headers=auth("abh", abh="ABH-05315"))  # ABH Köln
+    assert koeln.status_code == 201, koeln.text
+    rid = koeln.json()["id"]
+    body = {
+        "request_id": rid,
+        "facility_id": "FAC-EAE-E",
+        "application_registered": "2026-10-01",
+        "accepted_on": "2026-10-20",
+    }
+    assert (
+        client.post("/api/v1/dublin-transfers", json=body, headers=auth("zab", zab="ZAB-E")).status_code
+        == 403
+    )
+    assert (
+        client.post("/api/v1/dublin-transfers", json=body, headers=auth("zab", zab="ZAB-K")).status_code
+        == 403
+    )
+    with transaction(runtime.sessions) as session:
+        row = session.get(TransportRequest, rid)
+        assert row is not None and row.zab_id == "ZAB-K" and row.origin.value == "municipal"
+    moved = client.post("/api/v1/dublin-transfers", json=body, headers=auth("admin"))
+    assert moved.status_code == 201, moved.text
+    assert client.get(f"{URL}/{rid}", headers=auth("zab", zab="ZAB-K")).status_code == 403
+
+
+def test_a_zab_submission_with_another_zabs_case_ref_leaves_that_person_alone(
+    client: TestClient, auth: Auth, runtime: Runtime
+) -> None:
+    """16.4: persons of state facilities belong to their ZAB: ZAB Essen's submission with ZAB
+    Köln's case reference makes an Essen person and does not rewrite Köln's."""
+    assert (
+        client.post(URL, json=_state_facility("ZUE-4711"), headers=auth("zab", zab="ZAB-K")).status_code
+        == 201
+    )
+    other = _state_facility("ZUE-4711", facility="FAC-EAE-E")
+    other["persons"] = [{"case_ref": "ZUE-4711", "nationality": "SYR", "gender": "f", "wheelchair": True}]
+    assert client.post(URL, json=other, headers=auth("zab", zab="ZAB-E")).status_code == 201
+    persons = {p.owner_id: p for p in _persons(runtime, "ZUE-4711")}
+    assert set(persons) == {"ZAB-K", "ZAB-E"}
+    assert (persons["ZAB-K"].nationality, persons["ZAB-K"].gender.value, persons["ZAB-K"].wheelchair) == (
+        "GIN",
+        "m",
+        False,
+    )
+
+
+def test_an_abh_cannot_register_a_state_facility_case(client: TestClient, auth: Auth) -> None:
+    """16.4: /removal-cases refuses what /transport-requests refuses: an ABH filing for a state facility."""
+    body = {
+        "persons": [{"case_ref": "ZUE-4711", "nationality": "GIN", "gender": "m"}],
+        "origin": "state_facility",
+        "pickup_location": "FAC-ZUE-DN",
+        "destination_country": "GIN",
+        "documents_ready": True,
+        "priority": 3,
+    }
+    refused = client.post("/api/v1/removal-cases", json=body, headers=auth("abh", abh="ABH-05113"))
+    assert refused.status_code == 403, refused.text
+
+
+@pytest.mark.postgres
+def test_racing_submissions_of_a_new_person_make_one_person_and_no_500(
+    client: TestClient, auth: Auth, runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    """16.4/16.6: four submissions at once with the same new case ref and no Idempotency-Key:
+    four requests, one person, no 500, and the case ref appears in no log line."""
+    case_ref = "RACE-2026-0042"
+    body = request_body(persons=[{"case_ref": case_ref, "nationality": "ALB", "gender": "m"}])
+    headers = auth("abh", abh="ABH-05113")
+    statuses: list[int] = []
+    start = threading.Barrier(4)
+
+    def submit() -> None:
+        start.wait()
+        statuses.append(client.post(URL, json=body, headers=headers).status_code)
+
+    with caplog.at_level(logging.DEBUG):
+        threads = [threading.Thread(target=submit) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(statuses) == [201] * 4
+    assert len(_persons(runtime, case_ref)) == 1
+    assert case_ref not in caplog.text
+
+
+def test_admin_decides_a_medical_reception_without_seeing_its_details_and_reads_are_audited(
+    client: TestClient, auth: Auth, runtime: Runtime
+) -> None:
+    """16.3/16.7: the ZRK queue, request and decision answer admin without medical details; the
+    queue read is audited for admin and ZRK alike."""
+    submitted = client.post(
+        URL,
+        json=request_body(
+            persons=[
+                {
+                    "case_ref": "E-MED-1",
+                    "nationality": "ALB",
+                    "gender": "m",
+                    "requires_medical_reception": True,
+                }
+            ]
+        ),
+        headers=auth("abh", abh="ABH-05113"),
+    )
+    assert submitted.status_code == 201
+    rid = submitted.json()["id"]
+    with transaction(runtime.sessions) as session:
+        flight = Flight(kind=FlightKind.SCHEDULED, destination_country="ALB")
+        session.add(flight)
+        session.flush()
+        request = session.get(TransportRequest, rid)
+        assert request is not None
+        request.flight_id = flight.id
+        session.add(request)
+    queue = client.get("/api/v1/zrk/cases", headers=auth("zrk"))
+    assert queue.status_code == 200 and len(queue.json()) == 1
+    case_id = queue.json()[0]["id"]
+    with transaction(runtime.sessions) as session:
+        case = session.get(MedicalReception, case_id)
+        assert case is not None
+        case.medical_details = "Dialyse dreimal wöchentlich"
+        session.add(case)
+    for step, body in (("request", None), ("decision", {"confirmed": True})):
+        answer = client.post(f"/api/v1/zrk/cases/{case_id}/{step}", json=body, headers=auth("admin"))
+        assert answer.status_code == 200, answer.text
+        assert "Dialyse" not in answer.text and answer.json()["medical_details_visible"] is False
+    with transaction(runtime.sessions) as session:
+        reads = session.exec(
+            select(func.count()).where(
+                AuditEvent.entity == "medical_reception",
+                AuditEvent.entity_id == str(case_id),
+                AuditEvent.action == "read",
+            )
+        ).one()
+    assert reads >= 3  # the ZRK's queue, admin's request and decision
+
+
+def test_an_unexpected_error_is_a_german_500_and_its_message_reaches_no_log(
+    client: TestClient, auth: Auth, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """16.6: the exception's text (here a case reference) is neither answered nor logged, and no
+    traceback leaves the service (the test client would re-raise it)."""
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("Fall E-2026-GEHEIM: Verbindung verloren")
+
+    monkeypatch.setattr("api.routes.requests.service.list_requests", broken)
+    with caplog.at_level(logging.DEBUG):
+        answer = client.get(URL, headers=auth("abh", abh="ABH-05113"))
+    assert answer.status_code == 500 and answer.json()["detail"].startswith("Interner Fehler")
+    assert "GEHEIM" not in caplog.text and "GEHEIM" not in answer.text
+    assert "RuntimeError" in caplog.text
+
+
+def test_a_unique_key_race_is_a_409_without_its_parameters(
+    client: TestClient, auth: Auth, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """16.6: an IntegrityError (a racing writer got the key first) answers 409, parameters unlogged."""
+
+    def racing(*_args: object, **_kwargs: object) -> None:
+        raise IntegrityError(
+            "INSERT INTO person ...", {"case_ref": "E-2026-GEHEIM"}, Exception("duplicate key")
+        )
+
+    monkeypatch.setattr("api.routes.requests.service.submit_request", racing)
+    with caplog.at_level(logging.DEBUG):
+        answer = client.post(URL, json=request_body(), headers=auth("abh", abh="ABH-05113"))
+    assert answer.status_code == 409 and "Gleichzeitige Änderung" in answer.json()["detail"]
+    assert "GEHEIM" not in caplog.text and "GEHEIM" not in answer.text
