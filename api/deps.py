@@ -35,7 +35,9 @@ def get_principal(
     if credentials is None:
         raise TokenError("Anmeldung erforderlich (Bearer-Token).")
     verifier: TokenVerifier = request.app.state.verifier
-    return verifier.verify(credentials.credentials)
+    principal = verifier.verify(credentials.credentials)
+    request.state.principal = principal  # whom a refusal decided later concerns (api.errors)
+    return principal
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

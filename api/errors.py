@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -17,7 +18,9 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.gates import audit_refusal
 from api.schemas.common import DB_INT_MAX, FIRST_DAY, LAST_DAY
+from ltrako.core.db import transaction
 from ltrako.core.errors import (
     Conflict,
     FieldProblem,
@@ -27,6 +30,7 @@ from ltrako.core.errors import (
     NotFound,
     PlanInvalid,
 )
+from ltrako.core.runtime import Runtime
 from ltrako.core.security import TokenError
 
 log = logging.getLogger(__name__)
@@ -117,12 +121,25 @@ def _problem(p: FieldProblem) -> dict[str, Any]:
     return {"field": p.field, "loc": ["body", *parts], "msg": p.message, "type": p.code}
 
 
-async def on_domain_error(_request: Request, exc: Exception) -> JSONResponse:
+async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LtrakoError)
+    if isinstance(exc, Forbidden):
+        await run_in_threadpool(record_refusal, request, exc)
     if isinstance(exc, InvalidInput):
         return _unprocessable([_problem(p) for p in exc.problems])
     status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
     return JSONResponse(status_code=status, content={"detail": exc.message})
+
+
+def record_refusal(request: Request, exc: Forbidden) -> None:
+    """A refusal a service decided (the gates record their own) goes into the audit trail."""
+    principal = getattr(request.state, "principal", None)
+    if exc.audited or principal is None:
+        return
+    runtime: Runtime = request.app.state.runtime
+    with transaction(runtime.sessions) as session:
+        audit_refusal(session, principal, request)
+    exc.audited = True
 
 
 async def on_token_error(_request: Request, exc: Exception) -> JSONResponse:

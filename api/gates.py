@@ -39,20 +39,46 @@ def allow(*roles: Role) -> Any:
 
 
 def _refuse(session: Session, principal: Principal, request: Request) -> NoReturn:
-    """Record the refused call (it survives the rollback): ids and the route only."""
+    audit_refusal(session, principal, request)
+    raise Forbidden("Ihre Rolle ist für diese Funktion nicht freigegeben.", audited=True)
+
+
+# The record a refused call concerns, by the name of its first path parameter.
+PARAM_ENTITIES = {
+    "request_id": "transport_request",
+    "transit_id": "transit_request",
+    "flight_id": "flight",
+    "version_id": "plan_version",
+    "offer_id": "restplatz_offer",
+    "charter_id": "charter",
+    "job_id": "job",
+}
+
+
+def audit_refusal(session: Session, principal: Principal, request: Request) -> None:
+    """Record a refused call (it survives the rollback): the record it was about, by id, and the
+    route; no input. Gates, services and pages refuse; every refusal is recorded here."""
     route = request.scope.get("route")
     template = getattr(route, "path_format", request.url.path)
-    ids = [str(v) for v in request.path_params.values()]
+    entity, entity_id = "endpoint", "-"
+    for name, value in request.path_params.items():
+        if name == "case_id":  # /zrk/cases/{case_id} or /removal-cases/{case_id}
+            entity = "medical_reception" if "/zrk/" in template else "removal_case"
+        elif name in PARAM_ENTITIES:
+            entity = PARAM_ENTITIES[name]
+        else:
+            continue
+        entity_id = str(value)[:40]
+        break
     audit.record(
         session,
         principal,
         action=AuditAction.READ if request.method == "GET" else AuditAction.UPDATE,
-        entity="endpoint",
-        entity_id=(ids[0] if ids else "-")[:40],
+        entity=entity,
+        entity_id=entity_id,
         outcome=AuditOutcome.DENIED,
         context=f"{request.method} {template}"[:200],
     )
-    raise Forbidden("Ihre Rolle ist für diese Funktion nicht freigegeben.")
 
 
 def public() -> Any:

@@ -29,9 +29,11 @@ def current_user(request: Request) -> Principal:
         raise LoginRequired()
     verifier: TokenVerifier = request.app.state.verifier
     try:
-        return verifier.verify(token)
+        user = verifier.verify(token)
     except TokenError as exc:
         raise LoginRequired() from exc
+    request.state.principal = user
+    return user
 
 
 UserDep = Annotated[Principal, Depends(current_user)]

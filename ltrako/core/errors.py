@@ -23,8 +23,13 @@ class NotFound(LtrakoError):
 
 
 class Forbidden(LtrakoError):
-    def __init__(self, message: str = "Keine Berechtigung für diesen Vorgang.") -> None:
+    """A refusal; `audited` once the refused access is in the audit trail (else the API does it)."""
+
+    def __init__(
+        self, message: str = "Keine Berechtigung für diesen Vorgang.", *, audited: bool = False
+    ) -> None:
         super().__init__(message)
+        self.audited = audited
 
 
 class Conflict(LtrakoError):

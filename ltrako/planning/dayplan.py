@@ -294,11 +294,17 @@ def reject_unassigned(session: Session, principal: Principal, *, version_id: int
 def versions_of(
     session: Session, principal: Principal, *, day: dt.date, zab_id: str | None
 ) -> list[PlanVersion]:
+    """The ZAB's plan versions of the day, oldest first; each one read is audited."""
     zab = policy.planning_zab(principal, zab_id)
-    return list(
+    versions = list(
         session.exec(
             select(PlanVersion)
             .where(PlanVersion.day == day, PlanVersion.zab_id == zab)
             .order_by(col(PlanVersion.number))
         ).all()
     )
+    for version in versions:
+        audit.record(
+            session, principal, action=AuditAction.READ, entity="plan_version", entity_id=str(version.id)
+        )
+    return versions

@@ -196,7 +196,7 @@ def _deny(
         outcome=AuditOutcome.DENIED,
         context=context,
     )
-    raise Forbidden(message)
+    raise Forbidden(message, audited=True)
 
 
 def _audit_read(session: Session, principal: Principal, request_id: str, context: str | None) -> None:

@@ -126,4 +126,8 @@ def list_transfers(
     if zab_id is not None:
         query = query.where(TransportRequest.zab_id == zab_id)
     views = [view(session, row) for row in session.exec(query).all()]
+    for v in views:  # audited by request id, as `register` does
+        audit.record(
+            session, principal, action=AuditAction.READ, entity="dublin_transfer", entity_id=v.row.request_id
+        )
     return sorted(views, key=lambda v: (v.deadline, v.row.request_id))

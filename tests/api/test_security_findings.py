@@ -17,8 +17,17 @@ from sqlmodel import func, select
 
 from ltrako.core.db import transaction
 from ltrako.core.runtime import Runtime
-from ltrako.models import AuditEvent, Flight, FlightKind, MedicalReception, Person, TransportRequest
+from ltrako.models import (
+    AuditEvent,
+    Flight,
+    FlightKind,
+    MedicalReception,
+    Person,
+    PlanVersion,
+    TransportRequest,
+)
 from tests.factories import request_body
+from tests.workflow.conftest import DAY
 
 Auth = Callable[..., dict[str, str]]
 URL = "/api/v1/transport-requests"
@@ -225,3 +234,106 @@ def test_a_unique_key_race_is_a_409_without_its_parameters(
         answer = client.post(URL, json=request_body(), headers=auth("abh", abh="ABH-05113"))
     assert answer.status_code == 409 and "Gleichzeitige Änderung" in answer.json()["detail"]
     assert "GEHEIM" not in caplog.text and "GEHEIM" not in answer.text
+
+
+def _denials(runtime: Runtime, entity: str, entity_id: str) -> list[AuditEvent]:
+    with transaction(runtime.sessions) as session:
+        return list(
+            session.exec(
+                select(AuditEvent).where(
+                    AuditEvent.entity == entity,
+                    AuditEvent.entity_id == entity_id,
+                    AuditEvent.outcome == "denied",
+                )
+            ).all()
+        )
+
+
+def test_refusals_of_gates_services_and_pages_are_audited_and_exported(
+    client: TestClient, auth: Auth, runtime: Runtime
+) -> None:
+    """16.7: a service's refusal (ZAB Köln closes an Essen request), a gate's (the ministry reads
+    it) and a page's (a case worker on the Tagesplan) are recorded; the DPO export of the case
+    lists the refusals that concern it."""
+    submitted = client.post(URL, json=request_body(), headers=auth("abh", abh="ABH-05113"))
+    rid = submitted.json()["id"]
+    closed = client.post(
+        f"{URL}/{rid}/close", json={"outcome": "cancelled"}, headers=auth("zab", zab="ZAB-K", subject="zab-k")
+    )
+    assert closed.status_code == 403
+    assert client.get(f"{URL}/{rid}", headers=auth("ministry", subject="min-1")).status_code == 403
+    denied = _denials(runtime, "transport_request", rid)
+    assert {(e.actor, e.context) for e in denied} >= {
+        ("zab-k", "POST /transport-requests/{request_id}/close"),
+        ("min-1", "GET /transport-requests/{request_id}"),
+    }
+    trail = client.get(f"/api/v1/privacy/cases/{rid}/audit", headers=auth("dpo")).json()
+    exported = {(e["actor"], e["outcome"]) for e in trail}
+    assert {("zab-k", "denied"), ("min-1", "denied")} <= exported
+    login = client.post("/web/login", data={"role": "abh", "abh": "ABH-05113"}, follow_redirects=False)
+    page = client.get("/web/zab/tag", cookies=login.cookies)
+    assert page.status_code == 403
+    with transaction(runtime.sessions) as session:
+        pages = session.exec(
+            select(func.count()).where(
+                AuditEvent.context.like("GET %zab/tag"), AuditEvent.outcome == "denied"
+            )
+        ).one()
+    assert pages == 1
+
+
+def test_plan_versions_and_dublin_transfers_read_are_audited(
+    client: TestClient, auth: Auth, runtime: Runtime
+) -> None:
+    """16.7: GET /plans?day= and GET /dublin-transfers write a read event per record shown."""
+    submitted = client.post(URL, json=_state_facility("ZUE-4712"), headers=auth("zab", zab="ZAB-K"))
+    rid = submitted.json()["id"]
+    body = {
+        "request_id": rid,
+        "facility_id": "FAC-ZUE-DN",
+        "application_registered": "2026-10-01",
+        "accepted_on": "2026-10-20",
+    }
+    assert (
+        client.post("/api/v1/dublin-transfers", json=body, headers=auth("zab", zab="ZAB-K")).status_code
+        == 201
+    )
+    listed = client.get("/api/v1/dublin-transfers", headers=auth("zab", zab="ZAB-K", subject="k-1"))
+    assert [t["request_id"] for t in listed.json()] == [rid]
+    with transaction(runtime.sessions) as session:
+        reads = session.exec(
+            select(AuditEvent).where(AuditEvent.entity == "dublin_transfer", AuditEvent.actor == "k-1")
+        ).all()
+    assert [(e.action.value, e.entity_id) for e in reads] == [("read", rid)]
+    with transaction(runtime.sessions) as session:
+        session.add(
+            PlanVersion(
+                day=DAY,
+                zab_id="ZAB-K",
+                number=1,
+                created_by="t",
+                plan=_empty_plan(),
+                served=0,
+                unassigned=0,
+                km=0,
+            )
+        )
+    versions = client.get(
+        "/api/v1/plans", params={"day": str(DAY)}, headers=auth("zab", zab="ZAB-K", subject="k-2")
+    )
+    assert len(versions.json()) == 1
+    with transaction(runtime.sessions) as session:
+        read = session.exec(
+            select(func.count()).where(AuditEvent.entity == "plan_version", AuditEvent.actor == "k-2")
+        ).one()
+    assert read == 1
+
+
+def _empty_plan() -> dict[str, object]:
+    return {
+        "format": "ltrako-plan/1",
+        "scenario_date": str(DAY),
+        "tours": [],
+        "unassigned": [],
+        "stats": {"served": 0, "unassigned": 0, "km": 0.0, "solve_seconds": 0.0},
+    }

@@ -19,11 +19,11 @@ from fastapi.templating import Jinja2Templates
 from sqlmodel import Session, col, select
 
 from api.deps import RuntimeDep
-from api.gates import DISPATCH
+from api.gates import DISPATCH, audit_refusal
 from api.web.session import UserDep, page_allow
 from ltrako.core.clock import Clock
 from ltrako.core.db import transaction
-from ltrako.core.errors import LtrakoError
+from ltrako.core.errors import Conflict, Forbidden, InvalidInput, LtrakoError
 from ltrako.core.runtime import Runtime
 from ltrako.core.security import Principal, Role
 from ltrako.models import Abh, Job, Zab
@@ -127,10 +127,19 @@ def follow_job(runtime: Runtime, back: str, start: Callable[[Session], Job]) -> 
 
 
 def refused_page(request: Request, user: Principal, reason: str) -> HTMLResponse:
+    """The German refusal page (403); the refused access is recorded in the audit trail."""
+    runtime: Runtime = request.app.state.runtime
+    with transaction(runtime.sessions) as session:
+        audit_refusal(session, user, request)
     response = render(request, "refused.html", user, reason=reason)
     response.status_code = 403
     return response
 
 
 def refusal(request: Request, user: Principal, exc: LtrakoError) -> HTMLResponse:
-    return refused_page(request, user, exc.message)
+    """A page whose service refused (or failed with a German message)."""
+    if isinstance(exc, Forbidden):
+        return refused_page(request, user, exc.message)
+    response = render(request, "refused.html", user, reason=exc.message)
+    response.status_code = 409 if isinstance(exc, Conflict) else 422 if isinstance(exc, InvalidInput) else 404
+    return response
