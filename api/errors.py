@@ -19,7 +19,8 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.gates import audit_refusal
-from api.schemas.common import DB_INT_MAX, FIRST_DAY, LAST_DAY
+from api.schemas.common import DB_INT_MAX
+from ltrako.core.clock import FIRST_DAY, LAST_DAY
 from ltrako.core.db import transaction
 from ltrako.core.errors import (
     Conflict,

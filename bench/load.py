@@ -115,7 +115,14 @@ from ltrako.requests.seed import load_reference
 ROOT = Path(__file__).resolve().parent.parent
 API = "/api/v1"
 APP = "api.main:create_app"
-FIRST_DAY = dt.date(2026, 11, 24)  # a Tuesday, as bench.restplatz
+
+
+def first_day() -> dt.date:
+    """The first planning day of the load: the Tuesday after tomorrow (the service refuses past days)."""
+    day = SystemClock().today() + dt.timedelta(days=2)
+    return day + dt.timedelta(days=(1 - day.weekday()) % 7)
+
+
 DEFAULT_POSTGRES = os.environ.get("LTRAKO_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
 TARGET_CLIENTS, TARGET_P95_MS = 50, 100.0
 READ_KINDS = ("read:requests", "read:plans", "read:offers", "read:reference")
@@ -226,7 +233,7 @@ def build_fixture(url: str, options: Options, before_solving: Callable[[], None]
 
     `before_solving` runs between loading and the day loops (the solver wants the CPU to itself).
     """
-    days = weekdays(FIRST_DAY, options.pool_days + 2)
+    days = weekdays(first_day(), options.pool_days + 2)
     main_day, pool_days, intake_day = days[0], days[1:-1], days[-1]
     runtime = open_runtime(Settings(database_url=url, timezone=TZ))
     for number, day in enumerate([main_day, *pool_days], start=1):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from planner.model import (
     Escort,
@@ -18,25 +19,21 @@ from planner.model import (
 )
 
 DAY = dt.date(2026, 11, 24)  # a Tuesday
+BERLIN = ZoneInfo("Europe/Berlin")
 H = 3600
 
 
-def request_body(**overrides: Any) -> dict[str, Any]:
-    """A valid API submission for ABH Essen (ABH-05113) to Düsseldorf airport on 25.11.2026."""
+def request_body(day: dt.date = dt.date(2026, 11, 25), **overrides: Any) -> dict[str, Any]:
+    """A valid API submission for ABH Essen (ABH-05113) to Düsseldorf airport on `day`
+    (pickup 06:00–07:00, at the airport 07:00–09:00, local time)."""
+
+    def at(hour: int) -> str:
+        return dt.datetime.combine(day, dt.time(hour), tzinfo=BERLIN).isoformat()
+
     body: dict[str, Any] = {
         "persons": [{"case_ref": "E-2026-0001", "nationality": "ALB", "gender": "m"}],
-        "pickup": {
-            "location": "ABH-05113",
-            "earliest": "2026-11-25T06:00:00+01:00",
-            "latest": "2026-11-25T07:00:00+01:00",
-            "service_min": 20,
-        },
-        "dropoff": {
-            "location": "AP-DUS",
-            "earliest": "2026-11-25T07:00:00+01:00",
-            "latest": "2026-11-25T09:00:00+01:00",
-            "service_min": 30,
-        },
+        "pickup": {"location": "ABH-05113", "earliest": at(6), "latest": at(7), "service_min": 20},
+        "dropoff": {"location": "AP-DUS", "earliest": at(7), "latest": at(9), "service_min": 30},
         "priority": 5,
     }
     body.update(overrides)

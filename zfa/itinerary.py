@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fixtures.reference import airport_country, airport_timezone, is_known_airport
+from ltrako.core.clock import OUT_OF_RANGE, in_service_range
 from ltrako.core.errors import FieldProblem, InvalidInput
 
 
@@ -53,6 +54,9 @@ def _instant(value: Any, airport: str, field: str, problems: list[FieldProblem])
             return None
     else:
         problems.append(FieldProblem(field, "Zeitpunkt fehlt.", "missing"))
+        return None
+    if not in_service_range(instant.date()):
+        problems.append(FieldProblem(field, OUT_OF_RANGE, "date_range"))
         return None
     if instant.tzinfo is None:  # local time at that airport
         instant = instant.replace(tzinfo=ZoneInfo(airport_timezone(airport)))

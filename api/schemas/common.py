@@ -19,6 +19,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from ltrako.core.clock import FIRST_DAY, LAST_DAY
+
 # Ids in PostgreSQL `integer` columns end at 2^31 - 1: a larger one is an input error, not a 500.
 DB_INT_MAX = 2**31 - 1
 
@@ -40,7 +42,6 @@ def _iso_text(kind: str, expected: str) -> Callable[[Any], Any]:
 # Input days and instants, within years the service can count with (0001-01-01 minus a day
 # overflowed: 500). Numbers, too, are what they say: StrictInt, StrictFloat and StrictBool refuse
 # `true` as 1, `"5"` as 5 and `0` as false.
-FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 
 
 def _within_years(value: dt.date) -> dt.date:

@@ -25,6 +25,7 @@ from sqlmodel import Session
 from ltrako.aps import charts, statistics
 from ltrako.aps.statistics import BREAKDOWNS, METRICS, Statistics, StatRow, cancel_reason_label
 from ltrako.aps.tables import AREA_LABELS, AREAS, COLUMNS, TableRow, totals
+from ltrako.core.cells import cells
 from ltrako.core.clock import clock_of
 from ltrako.core.security import Principal
 
@@ -61,13 +62,13 @@ def table_xlsx(rows: list[TableRow], half: str) -> bytes:
     sums = totals(rows)
     for area in AREAS:
         sheet = book.create_sheet(AREA_LABELS[area])
-        sheet.append([f"{AREA_LABELS[area]} – {half_label(half)}"])
+        sheet.append(cells([f"{AREA_LABELS[area]} – {half_label(half)}"]))
         sheet["A1"].font = Font(bold=True, size=12)
         sheet.append(["Code", "Name", TABLE_HEAD[1], TABLE_HEAD[2]])
         _style_header(sheet, 2)
         for r in rows:
             if r.area == area:
-                sheet.append([r.code, r.name, r.begleitet, r.erfolgreich_rueckgefuehrt])
+                sheet.append(cells([r.code, r.name, r.begleitet, r.erfolgreich_rueckgefuehrt]))
         sheet.append(["", "Summe", *sums[area]])
         for cell in sheet[sheet.max_row]:
             cell.font = BOLD
@@ -165,7 +166,7 @@ def csv_lines(rows: Iterable[Sequence[object]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for values in rows:
-        writer.writerow(values)
+        writer.writerow(cells(values))
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -202,8 +203,8 @@ def statistics_xlsx(stats: Statistics, charts: dict[str, bytes]) -> bytes:
     sheet.append(_german_header(columns))
     _style_header(sheet, 2)
     for row in stats.rows:
-        sheet.append(_values(row, columns))
-    sheet.append(_values(stats.total, columns))
+        sheet.append(cells(_values(row, columns)))
+    sheet.append(cells(_values(stats.total, columns)))
     for cell in sheet[sheet.max_row]:
         cell.font = BOLD
     rate = columns.index("rescue_rate") + 1

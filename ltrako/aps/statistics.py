@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from ltrako.aps.tables import country_name
 from ltrako.core import policy
+from ltrako.core.clock import FIRST_DAY, LAST_DAY, in_service_range
 from ltrako.core.errors import FieldProblem, InvalidInput
 from ltrako.core.security import Principal
 from ltrako.models import (
@@ -107,6 +108,10 @@ def parse_period(text: str) -> Period:
             [FieldProblem("period", "Zeitraum als JJJJ, JJJJ-H1/H2, JJJJ-Q1…Q4 oder JJJJ-MM angeben.")]
         )
     year = int(match[1])
+    if not in_service_range(dt.date(max(year, 1), 1, 1)):
+        raise InvalidInput(
+            [FieldProblem("period", f"Jahr zwischen {FIRST_DAY.year} und {LAST_DAY.year}.", "year")]
+        )
     if match[2] is not None:
         first_month, span = int(match[2]), 1
     elif match[3] is not None:

@@ -24,6 +24,7 @@ from sqlalchemy import select as wide_select  # sqlmodel.select types at most fo
 from sqlmodel import Session, col, select
 
 from ltrako.core import audit, policy
+from ltrako.core.clock import FIRST_DAY, LAST_DAY, OUT_OF_RANGE, in_service_range
 from ltrako.core.errors import FieldProblem, InvalidInput
 from ltrako.core.security import Principal
 from ltrako.models import (
@@ -69,6 +70,10 @@ def half_year(text: str) -> tuple[dt.date, dt.date]:
     if match is None:
         raise InvalidInput([FieldProblem("half", "Halbjahr als JJJJ-H1 oder JJJJ-H2 angeben.", "half")])
     year, half = int(match[1]), int(match[2])
+    if not in_service_range(dt.date(max(year, 1), 1, 1)):
+        raise InvalidInput(
+            [FieldProblem("half", f"Jahr zwischen {FIRST_DAY.year} und {LAST_DAY.year}.", "year")]
+        )
     return (
         (dt.date(year, 1, 1), dt.date(year, 6, 30))
         if half == 1
@@ -88,18 +93,29 @@ def country_name(code: str) -> str:
     return _german().gettext(country.name) if country is not None else code
 
 
+CASE_COLUMNS = ("case_ref", "area", "nationality", "accompanied_on", "returned_on")
+MAX_REF_CHARS = 40  # the stored column
+
+
 def read_cases(lines: Iterable[str]) -> list[Case]:
     """Cases from CSV (case_ref, area, nationality, accompanied_on, returned_on); errors name the row."""
     reader = csv.DictReader(lines)
-    missing = [
-        c
-        for c in ("case_ref", "area", "nationality", "accompanied_on", "returned_on")
-        if c not in (reader.fieldnames or [])
-    ]
+    missing = [c for c in CASE_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise InvalidInput([FieldProblem(c, "Spalte fehlt.", "missing") for c in missing])
+    unknown = [c for c in reader.fieldnames or [] if c not in CASE_COLUMNS]
+    if unknown:
+        raise InvalidInput([FieldProblem(c[:40], "Unbekannte Spalte.", "unknown_column") for c in unknown])
     cases, problems = [], []
     for line, row in enumerate(reader, start=2):
+        if None in row or any(v is None or "\x00" in v for v in row.values()):
+            problems.append(FieldProblem(f"Zeile {line}", "Zeile unvollständig oder mit Nullzeichen.", "row"))
+            continue
+        ref = row["case_ref"].strip()
+        if not 1 <= len(ref) <= MAX_REF_CHARS or not ref.isprintable():
+            problems.append(
+                FieldProblem(f"Zeile {line}.case_ref", f"Aktenzeichen mit 1–{MAX_REF_CHARS} Zeichen.", "ref")
+            )
         area, code = row["area"].strip().lower(), row["nationality"].strip().upper()
         if area not in AREAS:
             problems.append(FieldProblem(f"Zeile {line}.area", "kommunal oder landeseinrichtung.", "area"))
@@ -111,10 +127,17 @@ def read_cases(lines: Iterable[str]) -> list[Case]:
         for column in ("accompanied_on", "returned_on"):
             text = row[column].strip()
             try:
-                dates.append(dt.date.fromisoformat(text) if text else None)
+                day = dt.date.fromisoformat(text) if text else None
             except ValueError:
                 problems.append(FieldProblem(f"Zeile {line}.{column}", "Datum als JJJJ-MM-TT.", "date"))
-                dates.append(None)
+                day = None
+            if day is not None and not in_service_range(day):
+                problems.append(FieldProblem(f"Zeile {line}.{column}", OUT_OF_RANGE, "date_range"))
+            dates.append(day)
+        if dates[0] and dates[1] and dates[1] < dates[0]:
+            problems.append(
+                FieldProblem(f"Zeile {line}.returned_on", "Rückführung vor der Begleitung.", "order")
+            )
         cases.append(Case(row["case_ref"].strip(), area, code, dates[0], dates[1]))
     if problems:
         raise InvalidInput(problems)

@@ -17,6 +17,14 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 SESSION_KEY = "ltrako.clock"
+# The days the service plans and counts with; input outside them is refused at its field
+# (a year 0001 overflowed in time zone arithmetic, a year 9999 in month arithmetic).
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+OUT_OF_RANGE = f"Datum zwischen {FIRST_DAY:%d.%m.%Y} und {LAST_DAY:%d.%m.%Y} angeben."
+
+
+def in_service_range(day: dt.date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY
 
 
 class Clock(ABC):

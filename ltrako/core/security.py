@@ -53,6 +53,8 @@ class Principal:
 
 
 SYSTEM = Principal(subject="system", role=Role.ADMIN)
+MAX_SUBJECT_CHARS = 80  # the audit trail's actor column
+MAX_UNIT_CHARS = 32  # ids of ZABs and ABHs
 
 
 def principal_from_claims(claims: dict[str, Any], role_claim: str = "role") -> Principal:
@@ -63,7 +65,15 @@ def principal_from_claims(claims: dict[str, Any], role_claim: str = "role") -> P
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:
         raise TokenError("Token ohne Subjekt.")
-    return Principal(subject=subject, role=role, zab_id=claims.get("zab"), abh_id=claims.get("abh"))
+    if len(subject) > MAX_SUBJECT_CHARS or not subject.isprintable():
+        raise TokenError(f"Subjekt des Tokens ungültig (höchstens {MAX_SUBJECT_CHARS} druckbare Zeichen).")
+    units = {}
+    for claim in ("zab", "abh"):
+        value = claims.get(claim)
+        if value is not None and (not isinstance(value, str) or len(value) > MAX_UNIT_CHARS):
+            raise TokenError(f"Claim {claim!r} ungültig (Kennung der Behörde als Text erwartet).")
+        units[claim] = value
+    return Principal(subject=subject, role=role, zab_id=units["zab"], abh_id=units["abh"])
 
 
 class TokenVerifier(Protocol):

@@ -15,6 +15,7 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from ltrako.core import audit, policy
+from ltrako.core.cells import cells
 from ltrako.core.errors import Forbidden, NotFound
 from ltrako.core.security import Principal
 from ltrako.models import (
@@ -164,5 +165,5 @@ def trail_csv(entries: Iterable[TrailEntry]) -> str:
     writer = csv.writer(buffer)
     writer.writerow(TRAIL_COLUMNS)
     for e in entries:
-        writer.writerow((e.at.isoformat(), *astuple(e)[1:-1], e.context or ""))
+        writer.writerow(cells((e.at.isoformat(), *astuple(e)[1:-1], e.context or "")))
     return buffer.getvalue()

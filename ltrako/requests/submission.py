@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ltrako.core import audit, policy
+from ltrako.core.clock import OUT_OF_RANGE, clock_of, in_service_range
 from ltrako.core.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from ltrako.core.security import Principal
 from ltrako.models import (
@@ -120,7 +121,7 @@ def submit_request(
     )
     problems = [
         *check_persons(draft.persons),
-        *_check_stops(draft, pickup, dropoff, travel, ZoneInfo(timezone)),
+        *_check_stops(draft, pickup, dropoff, travel, ZoneInfo(timezone), clock_of(session).today()),
         *_check_capacity(session, draft, escorts),
         *_check_origin(session, draft, pickup, abh_id),
         *_check_flight(session, draft),
@@ -263,6 +264,7 @@ def _check_stops(
     dropoff: Location | None,
     travel: HaversineTravel,
     zone: ZoneInfo,
+    today: dt.date,
 ) -> list[FieldProblem]:
     problems = []
     for name, stop, found in (("pickup", draft.pickup, pickup), ("dropoff", draft.dropoff, dropoff)):
@@ -270,8 +272,19 @@ def _check_stops(
             problems.append(
                 FieldProblem(f"{name}.location", f"Unbekannter Ort {stop.location_id!r}.", "unknown_location")
             )
+        for edge, instant in (("earliest", stop.earliest), ("latest", stop.latest)):
+            if not in_service_range(instant.date()):
+                problems.append(FieldProblem(f"{name}.{edge}", OUT_OF_RANGE, "date_range"))
         if stop.latest < stop.earliest:
             problems.append(FieldProblem(f"{name}.latest", "Zeitfenster endet vor seinem Beginn.", "window"))
+    if problems:
+        return problems
+    if draft.pickup.earliest.astimezone(zone).date() < today:
+        problems.append(
+            FieldProblem(
+                "pickup.earliest", f"Der Tag liegt in der Vergangenheit (heute: {today:%d.%m.%Y}).", "past"
+            )
+        )
     if pickup is not None and dropoff is not None and pickup.id == dropoff.id:
         problems.append(FieldProblem("dropoff.location", "Abhol- und Zielort sind gleich.", "same_location"))
     if problems or pickup is None or dropoff is None:

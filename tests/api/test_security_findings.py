@@ -6,15 +6,22 @@ persons and 500s with personal data in the log on racing submissions.
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
 import logging
 import threading
 from collections.abc import Callable
 
+import jwt
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
+from ltrako.core.cells import FORMULA_START, cells
+from ltrako.core.clock import FixedClock
+from ltrako.core.config import Settings
 from ltrako.core.db import transaction
 from ltrako.core.runtime import Runtime
 from ltrako.models import (
@@ -26,6 +33,7 @@ from ltrako.models import (
     PlanVersion,
     TransportRequest,
 )
+from tests.conftest import TEST_SECRET
 from tests.factories import request_body
 from tests.workflow.conftest import DAY
 
@@ -337,3 +345,43 @@ def _empty_plan() -> dict[str, object]:
         "unassigned": [],
         "stats": {"served": 0, "unassigned": 0, "km": 0.0, "solve_seconds": 0.0},
     }
+
+
+def test_exports_show_formula_like_text_as_text(client: TestClient, auth: Auth) -> None:
+    """16.8: a subject like `=cmd|' /C calc'!A0` lands in the DPO's CSV as text, not a formula."""
+    subject = "=cmd|' /C calc'!A0"
+    rid = client.post(URL, json=request_body(), headers=auth("abh", abh="ABH-05113", subject=subject)).json()[
+        "id"
+    ]
+    csv_text = client.get(
+        f"/api/v1/privacy/cases/{rid}/audit", params={"format": "csv"}, headers=auth("dpo")
+    ).text
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert rows and all(not r["actor"].startswith(FORMULA_START) for r in rows)
+    assert "'" + subject in {r["actor"] for r in rows}
+    assert cells(["-1 Person", 5, "@SUM(A1)", "Essen"]) == ["'-1 Person", 5, "'@SUM(A1)", "Essen"]
+
+
+@pytest.mark.parametrize(
+    ("claims", "why"),
+    [
+        ({"sub": "x" * 81}, "Subjekt"),
+        ({"sub": "ok", "zab": {"id": "ZAB-E"}}, "zab"),
+        ({"sub": "line\nbreak"}, "Subjekt"),
+    ],
+)
+def test_odd_token_claims_are_refused_with_401(
+    client: TestClient, settings: Settings, clock: FixedClock, claims: dict[str, object], why: str
+) -> None:
+    """16.9: an overlong subject or a dict-valued claim was a 500 on every audited call: now 401."""
+    now = clock.now()
+    payload = {
+        "iss": settings.local_issuer,
+        "role": "zab",
+        "zab": "ZAB-E",
+        "exp": now + dt.timedelta(hours=1),
+    }
+    payload.update(claims)
+    token = jwt.encode(payload, TEST_SECRET, algorithm="HS256")
+    answer = client.get(URL, headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 401 and why in answer.json()["detail"]

@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlmodel import func, select
 
+from ltrako.core.clock import SystemClock
 from ltrako.core.db import normalize_url, transaction
 from ltrako.core.runtime import Runtime
 from ltrako.core.security import SYSTEM, Principal, Role
@@ -42,7 +43,8 @@ from tests.reliability.instances import ROOT, Instance, Proxy, Worker, instances
 
 pytestmark = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 
-DAY = dt.date(2026, 11, 25)
+# The service processes run on the machine's clock and refuse past days: the day after tomorrow.
+DAY = SystemClock().today() + dt.timedelta(days=2)
 API = "/api/v1"
 Auth = Callable[..., dict[str, str]]
 
@@ -61,7 +63,7 @@ def day(runtime: Runtime) -> dt.date:
 
 
 def _submit(base: str, headers: dict[str, str], case: str, key: str | None = None) -> httpx.Response:
-    body = request_body(persons=[{"case_ref": case, "nationality": "ALB", "gender": "m"}])
+    body = request_body(DAY, persons=[{"case_ref": case, "nationality": "ALB", "gender": "m"}])
     extra = {"Idempotency-Key": key} if key else {}
     return httpx.post(f"{base}{API}/transport-requests", json=body, headers={**headers, **extra}, timeout=30)
 

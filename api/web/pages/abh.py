@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from api.deps import RuntimeDep
 from api.web.pages.common import back_to, render, router
 from api.web.session import UserDep, page_allow
+from ltrako.core.clock import OUT_OF_RANGE, in_service_range
 from ltrako.core.db import transaction
 from ltrako.core.errors import InvalidInput, LtrakoError
 from ltrako.core.runtime import Runtime
@@ -75,11 +76,16 @@ async def abh_submit(request: Request, user: UserDep, runtime: RuntimeDep) -> Re
     zone = runtime.zone
 
     def instant(key: str) -> dt.datetime | None:
+        """Local time in the planning zone, or the offset the user gave."""
         try:
-            return dt.datetime.fromisoformat(values[key]).replace(tzinfo=zone)
+            given = dt.datetime.fromisoformat(values[key])
         except ValueError:
             errors[key] = "Datum und Uhrzeit angeben (TT.MM.JJJJ, hh:mm)."
             return None
+        if not in_service_range(given.date()):
+            errors[key] = OUT_OF_RANGE
+            return None
+        return given if given.tzinfo is not None else given.replace(tzinfo=zone)
 
     pickup_from, pickup_until, dropoff_until = (
         instant("pickup_from"),
