@@ -29,5 +29,5 @@ def test_migrations_are_idempotent(db_url: str) -> None:
     upgrade(engine)
     upgrade(engine)
     with engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0007"
+        assert MigrationContext.configure(connection).get_current_revision() == "0008"
     engine.dispose()
