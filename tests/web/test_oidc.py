@@ -8,6 +8,7 @@ same token the API accepts; sign-out revokes it.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from http.cookies import SimpleCookie
 from typing import Any
@@ -22,10 +23,12 @@ from sqlmodel import Session, select
 
 from api.main import create_app
 from api.web.session import COOKIE
+from ltrako.core import oidc
 from ltrako.core.clock import FixedClock
 from ltrako.core.config import Settings
 from ltrako.core.db import make_engine
 from ltrako.core.runtime import Runtime, runtime_on
+from ltrako.core.security import SignInError
 from ltrako.models import AuditEvent, OidcLogin, RevokedToken
 from tests.fake_oidc import AUDIENCE, CLIENT_ID, CLIENT_SECRET, ROLE_CLAIM, FakeProvider, running_provider
 
@@ -343,3 +346,28 @@ def test_a_discovery_document_of_another_issuer_is_refused(
     assert answer.status_code == 503 and "nicht erreichbar" in answer.text
     assert provider.authorize_requests == []
     assert denied_reasons(oidc_runtime) == ["Anmeldung abgelehnt: discovery-issuer"]
+
+
+def test_two_callbacks_racing_with_one_state_sign_in_once(
+    web: TestClient, provider: FakeProvider, oidc_runtime: Runtime
+) -> None:
+    """Two instances taking the same sign-in at once: exactly one gets it (the delete decides)."""
+    callback = start(web, provider)
+    state = parse_qs(urlsplit(callback).query)["state"][0]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def take() -> None:
+        barrier.wait()
+        try:
+            oidc.consume(oidc_runtime.sessions, state, now=oidc_runtime.clock.now())
+            outcomes.append("taken")
+        except SignInError as exc:
+            outcomes.append(exc.reason)
+
+    threads = [threading.Thread(target=take) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["state", "taken"]
