@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from ltrako.core import revocation
 from ltrako.core.db import transaction
 from ltrako.core.runtime import Runtime
 from ltrako.core.security import Principal, TokenError, TokenVerifier
@@ -29,17 +30,22 @@ def get_session(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[S
         yield session
 
 
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
 def get_principal(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    session: SessionDep,
 ) -> Principal:
+    """The caller of a valid token that was not signed out (the request's own session looks it up)."""
     if credentials is None:
         raise TokenError("Anmeldung erforderlich (Bearer-Token).")
     verifier: TokenVerifier = request.app.state.verifier
-    principal = verifier.verify(credentials.credentials)
+    principal = revocation.principal_of(verifier, session, credentials.credentials)
     request.state.principal = principal  # whom a refusal decided later concerns (api.errors)
     return principal
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -14,6 +14,7 @@ from api.admission import Admission
 from api.routes import aps, charter, health, jobs, planning, privacy, reference, requests, restplatz, zfa, zrk
 from api.web import pages
 from ltrako.core.config import Settings
+from ltrako.core.oidc import Provider
 from ltrako.core.runtime import Runtime, open_runtime
 from ltrako.core.security import build_verifier, check_production
 from ltrako.workers.jobs import start_threads
@@ -54,7 +55,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         docs_url="/docs",
     )
     app.state.runtime = runtime
-    app.state.verifier = build_verifier(runtime.settings, runtime.clock)
+    # The OIDC issuer (endpoints discovered on first use) for the pages' sign-in and the JWKS.
+    provider = Provider(runtime.settings) if runtime.settings.uses_oidc else None
+    app.state.oidc = provider
+    app.state.verifier = build_verifier(
+        runtime.settings, runtime.clock, discovered_jwks=provider.jwks_url if provider else None
+    )
     app.add_middleware(Admission, limit=runtime.settings.db_pool_size)
     errors.install(app)
     headers.install(app)

@@ -15,7 +15,7 @@ from ltrako.core.config import Settings
 from ltrako.core.db import downgrade, transaction, upgrade
 from ltrako.core.errors import InvalidInput, LtrakoError
 from ltrako.core.runtime import Runtime, open_runtime
-from ltrako.core.security import SYSTEM, Role, TokenError, check_production, local_issuer
+from ltrako.core.security import SYSTEM, ConfigurationError, Role, TokenError, check_production, local_issuer
 from ltrako.models import Abh, Zab
 from ltrako.planning.demo import load_demo_day
 from ltrako.planning.scenario import export_scenario, import_scenario
@@ -125,6 +125,7 @@ def demo(
     typer.echo(f"  Szenario und Plan: {scenario_out}, {plan_out}")
     typer.echo(f"    prüfen: ltrako validate {scenario_out} {plan_out}")
     typer.echo("  API: ltrako serve  →  http://127.0.0.1:8000/docs  (Token: ltrako token zab --zab ZAB-E)")
+    typer.echo("  Seiten: ltrako serve --demo-login  →  http://127.0.0.1:8000/web/login")
 
 
 @app.command()
@@ -133,13 +134,23 @@ def serve(
     port: int = typer.Option(8000, help="Port."),
     workers: int = typer.Option(1, help="Worker-Prozesse."),
     scheduler: bool = typer.Option(True, help="Nächtliche Restplatzbörse in diesem Dienst ausführen."),
+    demo_login: bool = typer.Option(
+        False,
+        "--demo-login",
+        help="Demo-Anmeldung der Seiten (Rolle wählen, ohne Passwort; nie in der Produktion).",
+    ),
 ) -> None:
-    """Run the HTTP API (OpenAPI at /docs), with the nightly Restplatzbörse batch."""
+    """Run the HTTP API (OpenAPI at /docs) and the pages, with the nightly Restplatzbörse batch."""
     import os
 
     import uvicorn
 
-    check_production(Settings())  # before a default SQLite file is created or migrated
+    if demo_login:
+        os.environ["LTRAKO_DEMO_LOGIN"] = "true"
+    try:
+        check_production(Settings())  # before a default SQLite file is created or migrated
+    except ConfigurationError as exc:
+        _fail(str(exc), 2)
     upgrade(_runtime().engine)
     os.environ["LTRAKO_SCHEDULER"] = "1" if scheduler else "0"
     # Imported by name: the web layer sits above ltrako and is loaded only here.

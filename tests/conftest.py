@@ -110,6 +110,7 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         local_key_file=str(tmp_path / "issuer.key"),
         oidc_issuer=None,
         timezone="Europe/Berlin",
+        demo_login=True,  # the page tests sign in with the demo form (tests/web/test_signin.py: off)
     )
 
 

@@ -26,11 +26,27 @@ class Settings(BaseSettings):
     local_issuer: str = "ltrako-local"
     token_ttl_min: int = 8 * 60
 
-    # External OIDC issuer (production). When set, the local issuer is switched off.
+    # Demo sign-in of the pages (pick a role, no password): only when switched on, never in
+    # production, and only with the local issuer (`ltrako serve --demo-login` sets it).
+    demo_login: bool = False
+
+    # External OIDC issuer (production). When set, the local issuer is switched off. Endpoints
+    # not given here are read from the issuer's /.well-known/openid-configuration.
     oidc_issuer: str | None = None
-    oidc_audience: str | None = None
+    oidc_audience: str | None = None  # `aud` of the access tokens the API accepts
     oidc_jwks_url: str | None = None
     oidc_role_claim: str = "ltrako_role"
+    # The pages' sign-in at the issuer (authorization code flow with PKCE, ltrako.core.oidc):
+    # on when a client id is set. The redirect URL is the registered callback
+    # (https://<host>/web/oidc/callback); required in production.
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None  # unset: a public client (PKCE only)
+    oidc_redirect_url: str | None = None
+    oidc_post_logout_url: str | None = None  # where the issuer sends the browser after sign-out
+    oidc_scopes: str = "openid"
+    oidc_authorization_url: str | None = None
+    oidc_token_url: str | None = None
+    oidc_end_session_url: str | None = None
 
     # Default travel model of a planning day (spec `travel.model = haversine`).
     travel_circuity: float = 1.3
@@ -77,3 +93,13 @@ class Settings(BaseSettings):
     @property
     def uses_oidc(self) -> bool:
         return self.oidc_issuer is not None
+
+    @property
+    def oidc_sign_in(self) -> bool:
+        """The pages sign in at the OIDC issuer."""
+        return self.uses_oidc and bool(self.oidc_client_id)
+
+    @property
+    def demo_sign_in(self) -> bool:
+        """The pages' demo sign-in is on: switched on, not production, local issuer."""
+        return self.demo_login and self.environment != "production" and not self.uses_oidc

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import secrets
+import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -30,6 +33,15 @@ class Role(StrEnum):
 
 class TokenError(Exception):
     """A bearer token that cannot be accepted (the message is safe to show)."""
+
+
+class SignInError(TokenError):
+    """A sign-in of the pages that is refused: a German message safe to show, and a short
+    `reason` (no personal data) for the audit trail and the log."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class ConfigurationError(Exception):
@@ -84,7 +96,7 @@ LEEWAY = dt.timedelta(seconds=30)  # clock skew between issuer and service
 
 
 # Expiry and not-before are checked against the service's clock, not by PyJWT's wall clock.
-def _options(*, verify_aud: bool = True) -> Options:
+def decode_options(*, verify_aud: bool = True) -> Options:
     return {
         "require": ["exp", "iss", "sub"],
         "verify_aud": verify_aud,
@@ -152,7 +164,7 @@ class LocalIssuer:
                 self.secret,
                 algorithms=[self.algorithm],
                 issuer=self.issuer,
-                options=_options(),
+                options=decode_options(),
             )
         except jwt.PyJWTError as exc:
             raise TokenError("Token ungültig oder abgelaufen.") from exc
@@ -161,27 +173,50 @@ class LocalIssuer:
 
 
 class OidcVerifier:
-    """RS256/ES256 tokens of an external OpenID Connect issuer, keys from its JWKS endpoint."""
+    """RS256/ES256 tokens of an external OpenID Connect issuer, keys from its JWKS endpoint.
+
+    `jwks_url` is the URL or a function giving it (read from the issuer's discovery document
+    on first use, ltrako.core.oidc); the key set is fetched then and cached.
+    """
+
+    algorithms = ("RS256", "ES256")
 
     def __init__(
-        self, issuer: str, audience: str | None, jwks_url: str, role_claim: str, *, clock: Clock
+        self,
+        issuer: str,
+        audience: str | None,
+        jwks_url: str | Callable[[], str],
+        role_claim: str,
+        *,
+        clock: Clock,
     ) -> None:
         self.clock = clock
         self.issuer = issuer
         self.audience = audience
         self.role_claim = role_claim
-        self.keys = jwt.PyJWKClient(jwks_url, cache_keys=True)
+        self._jwks_url = jwks_url
+        self._keys: jwt.PyJWKClient | None = None
+        self._lock = threading.Lock()
+
+    def signing_key(self, token: str) -> Any:
+        """The issuer's key that signed `token` (by its `kid`), from the cached key set."""
+        with self._lock:
+            if self._keys is None:
+                url = self._jwks_url if isinstance(self._jwks_url, str) else self._jwks_url()
+                self._keys = jwt.PyJWKClient(url, cache_keys=True)
+            keys = self._keys
+        return keys.get_signing_key_from_jwt(token).key
 
     def verify(self, token: str) -> Principal:
         try:
-            key = self.keys.get_signing_key_from_jwt(token)
+            key = self.signing_key(token)
             claims = jwt.decode(
                 token,
-                key.key,
-                algorithms=["RS256", "ES256"],
+                key,
+                algorithms=list(self.algorithms),
                 issuer=self.issuer,
                 audience=self.audience,
-                options=_options(verify_aud=bool(self.audience)),
+                options=decode_options(verify_aud=bool(self.audience)),
             )
         except jwt.PyJWTError as exc:
             raise TokenError("Token ungültig oder abgelaufen.") from exc
@@ -221,34 +256,68 @@ def local_issuer(settings: Settings, clock: Clock) -> LocalIssuer:
     return LocalIssuer(local_secret(settings), settings.local_issuer, settings.token_ttl_min, clock=clock)
 
 
-def build_verifier(settings: Settings, clock: Clock) -> TokenVerifier:
+def build_verifier(
+    settings: Settings, clock: Clock, *, discovered_jwks: Callable[[], str] | None = None
+) -> TokenVerifier:
+    """The service's verifier: the OIDC issuer's (JWKS from LTRAKO_OIDC_JWKS_URL, else from
+    `discovered_jwks`), else the local issuer."""
     if settings.uses_oidc:
-        if not settings.oidc_jwks_url:
+        jwks = settings.oidc_jwks_url or discovered_jwks
+        if not jwks:
             raise TokenError("LTRAKO_OIDC_JWKS_URL fehlt.")
         assert settings.oidc_issuer is not None
         return OidcVerifier(
-            settings.oidc_issuer,
-            settings.oidc_audience,
-            settings.oidc_jwks_url,
-            settings.oidc_role_claim,
-            clock=clock,
+            settings.oidc_issuer, settings.oidc_audience, jwks, settings.oidc_role_claim, clock=clock
         )
     return local_issuer(settings, clock)
+
+
+def token_expiry(token: str) -> dt.datetime:
+    """The `exp` of a token that has already been verified (read without checking again)."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return dt.datetime.fromtimestamp(claims["exp"], dt.UTC)
+
+
+DEMO_NAME = re.compile(r"[A-Za-z0-9._-]{1,32}")
+DEMO_NAME_RULE = (
+    "Kennung: 1 bis 32 Zeichen, nur Buchstaben ohne Umlaute, Ziffern, Punkt, Binde- und Unterstrich."
+)
+
+
+def demo_subject(role: Role, unit: str | None, name: str) -> str:
+    """The subject of a demo sign-in: `demo:<role>[:<unit>]:<name>`.
+
+    The prefix and the role (and ZAB or ABH) are the service's, so a chosen name can never
+    give the subject of a real user, of `ltrako token` or of another role's demo user."""
+    if not DEMO_NAME.fullmatch(name):
+        raise TokenError(DEMO_NAME_RULE)
+    return ":".join(["demo", role.value, *([unit] if unit else []), name])
 
 
 def check_production(settings: Settings) -> None:
     """Refuse to start a production service whose secrets or database are not from the environment.
 
-    Production needs an external OIDC issuer or LTRAKO_JWT_SECRET (≥ 32 characters), and a
-    PostgreSQL database named by DATABASE_URL (not the default SQLite file). Development is
-    not checked.
+    Production needs an external OIDC issuer (with the audience of its access tokens, and the
+    redirect URL when the pages sign in there) or LTRAKO_JWT_SECRET (≥ 32 characters), a
+    PostgreSQL database named by DATABASE_URL (not the default SQLite file), and no demo
+    sign-in. Development is not checked.
     """
     if settings.environment != "production":
         return
     problems = []
+    if settings.demo_login:
+        problems.append(
+            "LTRAKO_DEMO_LOGIN ist in der Produktion nicht erlaubt: die Seiten melden nur über den "
+            "OIDC-Anbieter an."
+        )
     if settings.uses_oidc:
-        if not settings.oidc_jwks_url:
-            problems.append("LTRAKO_OIDC_JWKS_URL fehlt.")
+        if not settings.oidc_audience:
+            problems.append(
+                "LTRAKO_OIDC_AUDIENCE fehlt: ohne Zielgruppe nähme der Dienst die Tokens jeder "
+                "Anwendung des Anbieters an."
+            )
+        if settings.oidc_client_id and not settings.oidc_redirect_url:
+            problems.append("LTRAKO_OIDC_REDIRECT_URL fehlt (https://…/web/oidc/callback).")
     else:
         secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret is not None else ""
         if not secret:

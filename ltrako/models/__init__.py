@@ -21,7 +21,7 @@ from ltrako.models.clearance import (
 )
 from ltrako.models.fleet import Escort, EscortShift, Gender, Vehicle, VehicleAvailability
 from ltrako.models.flights import Flight, FlightKind, FlightLeg
-from ltrako.models.operations import IdempotencyKey, Job, JobStatus, LoginAttempt
+from ltrako.models.operations import IdempotencyKey, Job, JobStatus, LoginAttempt, OidcLogin, RevokedToken
 from ltrako.models.planning import (
     OfferStatus,
     PlanVersion,
@@ -66,6 +66,7 @@ __all__ = [
     "MedicalReception",
     "Notification",
     "OfferStatus",
+    "OidcLogin",
     "Person",
     "PlanVersion",
     "PlanningDay",
@@ -78,6 +79,7 @@ __all__ = [
     "RequestStatusChange",
     "RestplatzOffer",
     "RestplatzRun",
+    "RevokedToken",
     "RunStatus",
     "Tour",
     "TourEscort",

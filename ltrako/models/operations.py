@@ -1,4 +1,5 @@
-"""Operational tables: the job queue of the planning workers, idempotent submissions, login attempts.
+"""Operational tables: the job queue of the planning workers, idempotent submissions, login attempts,
+sign-ins under way at the OIDC issuer, revoked tokens.
 
 They hold ids, states and hashes only: no personal data.
 """
@@ -71,3 +72,30 @@ class LoginAttempt(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     client: str = Field(max_length=64, index=True)  # a hash of the address, not the address
     at: dt.datetime = stamp_field(index=True)
+
+
+class OidcLogin(SQLModel, table=True):
+    """A sign-in at the OIDC issuer under way: what the callback needs, on any instance.
+
+    Keyed by a hash of the `state` (the state itself travels only through the browser);
+    consumed once by the callback and refused after `expires_at`.
+    """
+
+    __tablename__ = "oidc_login"
+
+    state_sha256: str = Field(primary_key=True, max_length=64)
+    code_verifier: str = Field(max_length=128)  # PKCE, sent only to the token endpoint
+    nonce: str = Field(max_length=64)
+    redirect_url: str = Field(max_length=400)
+    created_at: dt.datetime = stamp_field()
+    expires_at: dt.datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class RevokedToken(SQLModel, table=True):
+    """A token signed out before its expiry: refused as cookie and as bearer until it expires."""
+
+    __tablename__ = "revoked_token"
+
+    token_sha256: str = Field(primary_key=True, max_length=64)
+    expires_at: dt.datetime = Field(sa_type=UTCDateTime, index=True)  # then it may be purged
+    revoked_at: dt.datetime = stamp_field()

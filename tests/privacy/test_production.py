@@ -38,11 +38,16 @@ def _production(tmp_path: Path, **values: object) -> Settings:
 def test_production_with_secret_and_postgres_is_accepted(tmp_path: Path) -> None:
     check_production(_production(tmp_path))
     check_production(
+        _production(tmp_path, jwt_secret=None, oidc_issuer="https://id.example", oidc_audience="ltrako")
+    )  # the endpoints and the JWKS come from the issuer's discovery document
+    check_production(
         _production(
             tmp_path,
             jwt_secret=None,
             oidc_issuer="https://id.example",
-            oidc_jwks_url="https://id.example/jwks",
+            oidc_audience="ltrako",
+            oidc_client_id="ltrako-web",
+            oidc_redirect_url="https://ltrako.example/web/oidc/callback",
         )
     )
 
@@ -55,7 +60,12 @@ def test_production_with_secret_and_postgres_is_accepted(tmp_path: Path) -> None
         ({"jwt_secret": "too-short"}, "LTRAKO_JWT_SECRET"),
         ({"database_url": DEFAULT_DATABASE_URL}, "DATABASE_URL"),
         ({"database_url": "sqlite:////srv/ltrako.db"}, "DATABASE_URL"),
-        ({"jwt_secret": None, "oidc_issuer": "https://id.example"}, "LTRAKO_OIDC_JWKS_URL"),
+        ({"jwt_secret": None, "oidc_issuer": "https://id.example"}, "LTRAKO_OIDC_AUDIENCE"),
+        (
+            {"oidc_issuer": "https://id.example", "oidc_audience": "ltrako", "oidc_client_id": "web"},
+            "LTRAKO_OIDC_REDIRECT_URL",
+        ),
+        ({"demo_login": True}, "LTRAKO_DEMO_LOGIN"),
     ],
 )
 def test_production_refuses_to_start_naming_the_variable(

@@ -62,6 +62,7 @@ def web_runtime(sqlite_template: Path, tmp_path: Path) -> Iterator[Runtime]:
         oidc_issuer=None,
         timezone="Europe/Berlin",
         scheduler=False,
+        demo_login=True,  # the browser tests sign in with the demo form
     )
     engine = make_engine(settings.database_url)
     yield runtime_on(engine, settings, FixedClock(TEST_NOW))
