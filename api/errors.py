@@ -82,8 +82,9 @@ def _message(error: dict[str, Any]) -> str:
         return f"Zu kurz (mindestens {ctx.get('min_length')})."
     if kind in ("too_long", "string_too_long"):
         return f"Zu lang (höchstens {ctx.get('max_length')})."
-    if kind in ("enum", "literal_error"):
-        return f"Zulässige Werte: {ctx.get('expected')}."
+    if kind in ("enum", "literal_error"):  # pydantic lists them as "'a', 'b' or 'c'"
+        expected = str(ctx.get("expected", "")).replace(" or ", " oder ")
+        return f"Zulässige Werte: {expected}."
     return "Ungültiger Wert."
 
 

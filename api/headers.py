@@ -11,8 +11,8 @@
 - Cache-Control: no-store on the API and the pages: both carry personal data (static files
   excepted).
 - HSTS when the request came over https. Behind a reverse proxy, uvicorn rewrites the scheme
-  from X-Forwarded-Proto only for the proxies it trusts (FORWARDED_ALLOW_IPS), so a client
-  cannot fake it; a proxy terminating TLS elsewhere may send HSTS itself.
+  from X-Forwarded-Proto only for the proxies configured in LTRAKO_TRUSTED_PROXIES (none by
+  default), so a client cannot fake it; a proxy terminating TLS elsewhere may send HSTS itself.
 """
 
 from __future__ import annotations

@@ -153,8 +153,17 @@ def serve(
         _fail(str(exc), 2)
     upgrade(_runtime().engine)
     os.environ["LTRAKO_SCHEDULER"] = "1" if scheduler else "0"
+    proxies = [p.strip() for p in Settings().trusted_proxies.split(",") if p.strip()]
     # Imported by name: the web layer sits above ltrako and is loaded only here.
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run(
+        "api.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=bool(proxies),  # X-Forwarded-* only from configured proxies
+        forwarded_allow_ips=proxies or None,
+    )
 
 
 @app.command()

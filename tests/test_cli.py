@@ -95,3 +95,19 @@ def test_restplatz_run_by_hand_records_the_run(env: dict[str, str]) -> None:
     assert "Restplatzbörse 24.11.2026" in result.output and "finished" in result.output
     bad = runner.invoke(app, ["restplatz", "run", "--date", "24.11.2026"], env=env)
     assert bad.exit_code == 2 and "--date" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("proxies", "headers", "allowed"),
+    [("", False, None), ("10.0.0.5, 10.0.0.6", True, ["10.0.0.5", "10.0.0.6"])],
+)
+def test_serve_believes_forwarded_headers_only_from_configured_proxies(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, proxies: str, headers: bool, allowed: object
+) -> None:
+    """16.10: without LTRAKO_TRUSTED_PROXIES, X-Forwarded-For is ignored (it set the address the
+    sign-in rate limit counts by, for any client); with it, only those proxies are believed."""
+    started: dict[str, object] = {}
+    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: started.update(kwargs))
+    result = runner.invoke(app, ["serve", "--no-scheduler"], env={**env, "LTRAKO_TRUSTED_PROXIES": proxies})
+    assert result.exit_code == 0, result.output
+    assert started["proxy_headers"] is headers and started["forwarded_allow_ips"] == allowed

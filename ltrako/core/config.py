@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(default=3, ge=1, le=10)
     job_poll_s: float = Field(default=1.0, gt=0)
 
+    # Reverse proxies whose X-Forwarded-For / -Proto the service believes (comma-separated
+    # addresses). None by default: the client address is the connection's, so that nobody can
+    # choose the address the sign-in rate limit counts by sending the header.
+    trusted_proxies: str = ""
+
     # Login rate limit per client address over all instances (stored in the database).
     login_rate_limit: int = Field(default=10, ge=1)
     login_rate_window_s: int = Field(default=300, ge=1)

@@ -29,6 +29,7 @@ from ltrako.core.errors import FieldProblem, InvalidInput, NotFound
 from ltrako.core.runtime import Runtime
 from ltrako.core.security import Principal
 from ltrako.models import (
+    Abh,
     AuditAction,
     CaseStatus,
     Charter,
@@ -150,6 +151,8 @@ def _check_case(session: Session, draft: CaseDraft, abh_id: str | None) -> list[
         problems.append(FieldProblem("pickup_location", f"Unbekannter Ort {draft.pickup_location_id!r}."))
     if draft.origin is RequestOrigin.MUNICIPAL and not abh_id:
         problems.append(FieldProblem("abh_id", "Für den kommunalen Bereich die ABH angeben."))
+    elif draft.origin is RequestOrigin.MUNICIPAL and session.get(Abh, abh_id) is None:
+        problems.append(FieldProblem("abh_id", f"Unbekannte ABH {abh_id!r}.", "unknown_abh"))
     if draft.deadline_kind not in (None, "dublin", "detention", "other"):
         problems.append(FieldProblem("deadline_kind", "dublin, detention oder other."))
     return problems

@@ -413,19 +413,22 @@ def _duration(seconds: int) -> str:
 def get_request(
     session: Session, *, principal: Principal, request_id: str, context: str | None = None
 ) -> RequestRecord:
-    """One request with its persons; refused (and audited) for anyone who may not see it."""
+    """One request with its persons. For anyone who may not see it, the request is not there
+    (404, as for an unknown id, so that ids cannot be probed); the refusal is audited."""
     request = session.get(TransportRequest, request_id)
     if request is None:
         raise NotFound("Transportauftrag", request_id)
     if not policy.reads_request(principal, request):
-        _deny(
+        audit.record(
             session,
             principal,
-            AuditAction.READ,
-            request_id,
-            "Kein Zugriff auf diesen Transportauftrag.",
-            context,
+            action=AuditAction.READ,
+            entity="transport_request",
+            entity_id=request_id,
+            outcome=AuditOutcome.DENIED,
+            context=context,
         )
+        raise NotFound("Transportauftrag", request_id)
     _audit_read(session, principal, request_id, context)
     return RequestRecord(request, _persons_of(session, [request.id]).get(request.id, ()))
 

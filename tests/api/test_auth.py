@@ -51,11 +51,11 @@ def test_abh_cannot_read_another_abhs_request_and_the_attempt_is_audited(
     runtime: Runtime,
     essen_request: dict,  # type: ignore[type-arg]
 ) -> None:
-    """ABH Duisburg gets 403 for Essen's request; a denied audit event is stored all the same."""
+    """ABH Duisburg gets 404 for Essen's request, as for an unknown id; the denial is audited."""
     response = client.get(
         f"{URL}/{essen_request['id']}", headers=auth("abh", abh="ABH-05112", subject="sb-duisburg")
     )
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert "GEO" not in response.text and "E-2026-0009" not in response.text
     with transaction(runtime.sessions) as session:
         denied = session.exec(
@@ -77,7 +77,7 @@ def test_abh_lists_only_its_own_requests(client: TestClient, auth: Auth, essen_r
 def test_zab_sees_its_district_only(client: TestClient, auth: Auth, essen_request: dict) -> None:  # type: ignore[type-arg]
     """ZAB Essen reads the request of an ABH in its district; ZAB Köln may not."""
     assert client.get(f"{URL}/{essen_request['id']}", headers=auth("zab", zab="ZAB-E")).status_code == 200
-    assert client.get(f"{URL}/{essen_request['id']}", headers=auth("zab", zab="ZAB-K")).status_code == 403
+    assert client.get(f"{URL}/{essen_request['id']}", headers=auth("zab", zab="ZAB-K")).status_code == 404
 
 
 def test_medical_flags_are_hidden_from_roles_without_need(

@@ -10,16 +10,22 @@ nobody gets in without a token except where the route is public.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import col, select
 
 from api.gates import rule_of
 from api.main import route_table
 from api.web.session import COOKIE
+from ltrako.core.db import transaction
+from ltrako.core.runtime import Runtime
 from ltrako.core.security import Role
+from ltrako.models import TransportRequest
+from tests.factories import request_body
 
 A, Z, F, K, M, D, ADM = Role.ABH, Role.ZAB, Role.ZFA, Role.ZRK, Role.MINISTRY, Role.DPO, Role.ADMIN
 EVERYONE = frozenset(Role)
@@ -183,3 +189,80 @@ def test_each_role_gets_the_pages_the_matrix_says(
         if not ok:
             wrong.append(f"{method} {path}: {answer.status_code}")
     assert not wrong, wrong
+
+
+# ----------------------------------------------------------------- writes across tenants
+
+CROSS_TENANT_WRITES = [
+    # (who, method, path template, body): each would change a record of another ABH or ZAB
+    ("abh-koeln", "POST", "/api/v1/transport-requests/{essen}/close", {"outcome": "cancelled"}),
+    ("zab-k", "POST", "/api/v1/transport-requests/{essen}/close", {"outcome": "cancelled"}),
+    ("zab-k", "POST", "/api/v1/transport-requests/{essen}/reject", {"reason": "no_staff"}),
+    ("zab-k", "POST", "/api/v1/transport-requests/{essen}/complete", {"returned": True}),
+    (
+        "zab-e",
+        "POST",
+        "/api/v1/dublin-transfers",
+        {
+            "request_id": "{koeln}",
+            "facility_id": "FAC-EAE-E",
+            "application_registered": "2026-10-01",
+            "accepted_on": "2026-10-20",
+        },
+    ),
+    ("zab-k", "POST", "/api/v1/plans", {"day": "2026-11-25", "zab_id": "ZAB-E"}),
+    ("abh-koeln", "POST", "/api/v1/transport-requests", {"abh_id": "ABH-05113"}),
+    ("zab-k", "POST", "/api/v1/transport-requests", {"abh_id": "ABH-05113"}),
+    (
+        "abh-koeln",
+        "POST",
+        "/api/v1/removal-cases",
+        {
+            "persons": [{"case_ref": "E-2026-0001", "nationality": "ALB", "gender": "m"}],
+            "pickup_location": "ABH-05113",
+            "destination_country": "ALB",
+            "abh_id": "ABH-05113",
+        },
+    ),
+]
+WHO = {
+    "abh-koeln": ("abh", {"abh": "ABH-05315"}),
+    "zab-k": ("zab", {"zab": "ZAB-K"}),
+    "zab-e": ("zab", {"zab": "ZAB-E"}),
+}
+
+
+@pytest.mark.parametrize(("who", "method", "path", "body"), CROSS_TENANT_WRITES)
+def test_writes_that_would_move_or_change_another_tenants_record_are_refused(
+    client: TestClient,
+    auth: Callable[..., dict[str, str]],
+    runtime: Runtime,
+    who: str,
+    method: str,
+    path: str,
+    body: dict[str, object],
+) -> None:
+    """A request of ABH Essen (ZAB Essen) and one of ABH Köln (ZAB Köln): no caller of the other
+    tenant may cancel, reject, complete, re-home or submit for them; nothing changes."""
+    requests = "/api/v1/transport-requests"
+    essen = client.post(requests, json=request_body(), headers=auth("abh", abh="ABH-05113")).json()["id"]
+    koeln = client.post(requests, json=request_body(), headers=auth("abh", abh="ABH-05315")).json()["id"]
+    before = _owners(runtime)
+    if path == requests:  # a submission: the body of an Essen request
+        body = request_body(**body)
+    text = json.dumps(body).replace("{essen}", essen).replace("{koeln}", koeln)
+    role, units = WHO[who]
+    answer = client.request(
+        method,
+        path.replace("{essen}", essen).replace("{koeln}", koeln),
+        content=text,
+        headers={**auth(role, **units), "Content-Type": "application/json"},
+    )
+    assert answer.status_code in (403, 404), (who, path, answer.status_code, answer.text)
+    assert _owners(runtime) == before
+
+
+def _owners(runtime: Runtime) -> list[tuple[str, str, str | None, str]]:
+    with transaction(runtime.sessions) as session:
+        rows = session.exec(select(TransportRequest).order_by(col(TransportRequest.id))).all()
+        return [(r.id, r.zab_id, r.abh_id, r.status.value) for r in rows]

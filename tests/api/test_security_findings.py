@@ -93,7 +93,7 @@ def test_a_zab_cannot_move_another_zabs_request_with_a_dublin_transfer(
         assert row is not None and row.zab_id == "ZAB-K" and row.origin.value == "municipal"
     moved = client.post("/api/v1/dublin-transfers", json=body, headers=auth("admin"))
     assert moved.status_code == 201, moved.text
-    assert client.get(f"{URL}/{rid}", headers=auth("zab", zab="ZAB-K")).status_code == 403
+    assert client.get(f"{URL}/{rid}", headers=auth("zab", zab="ZAB-K")).status_code == 404  # no longer theirs
 
 
 def test_a_zab_submission_with_another_zabs_case_ref_leaves_that_person_alone(
@@ -385,3 +385,39 @@ def test_odd_token_claims_are_refused_with_401(
     token = jwt.encode(payload, TEST_SECRET, algorithm="HS256")
     answer = client.get(URL, headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 401 and why in answer.json()["detail"]
+
+
+def test_a_choice_error_is_german_throughout_and_an_unknown_abh_is_a_422(
+    client: TestClient, auth: Auth
+) -> None:
+    """16.10: 'Zulässige Werte: 'csv', 'xlsx' oder 'html'' (not 'or'); /removal-cases with an
+    unknown ABH names the field (422), as /transport-requests does."""
+    answer = client.get(
+        "/api/v1/aps/statistics/export", params={"period": "2026", "format": "pdf"}, headers=auth("ministry")
+    )
+    assert answer.status_code == 422
+    message = answer.json()["detail"][0]["msg"]
+    assert " oder " in message and " or " not in message
+    body = {
+        "persons": [{"case_ref": "E-2026-0099", "nationality": "ALB", "gender": "m"}],
+        "pickup_location": "ABH-05113",
+        "destination_country": "ALB",
+        "abh_id": "ABH-99999",
+    }
+    unknown = client.post("/api/v1/removal-cases", json=body, headers=auth("zab", zab="ZAB-E"))
+    assert unknown.status_code == 422 and unknown.json()["detail"][0]["field"] == "abh_id"
+
+
+def test_another_tenants_request_is_not_there_and_the_attempt_is_audited(
+    client: TestClient, auth: Auth, runtime: Runtime
+) -> None:
+    """16.10: 404 for another ABH's request as for an unknown id (no probing which ids exist);
+    the attempt is recorded as denied."""
+    rid = client.post(URL, json=request_body(), headers=auth("abh", abh="ABH-05113")).json()["id"]
+    other = client.get(f"{URL}/{rid}", headers=auth("abh", abh="ABH-05315", subject="sb-koeln"))
+    unknown = client.get(f"{URL}/TR-261125-FFFFFF", headers=auth("abh", abh="ABH-05315", subject="sb-koeln"))
+    assert other.status_code == unknown.status_code == 404
+    assert other.json()["detail"].replace(rid, "X") == unknown.json()["detail"].replace(
+        "TR-261125-FFFFFF", "X"
+    )
+    assert [e.actor for e in _denials(runtime, "transport_request", rid)] == ["sb-koeln"]
