@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import logging
 import os
 import random
 import shutil
@@ -114,10 +115,18 @@ class FuzzLog:
     failures: dict[tuple[str, str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
     gaps: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    slowest: dict[str, float] = field(default_factory=lambda: defaultdict(float))
 
     def record(self, backend: str, role: str, case: Case, status: int, seconds: float) -> None:
         self.calls[(backend, role, case.operation.label, status)] += 1
         self.seconds[case.operation.label] += seconds
+        self.slowest[case.operation.label] = max(self.slowest[case.operation.label], seconds)
+
+    def by_status(self) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        for (_, _, _, status), n in self.calls.items():
+            counts[str(status)] += n
+        return counts
 
     def generated(self, case: Case) -> None:
         self.inputs[(case.operation.label, _input_kind(case))] += 1
@@ -142,6 +151,8 @@ class FuzzLog:
         return {
             "seed": SEED,
             "examples": EXAMPLES,
+            "slowest": max(self.slowest.items(), key=lambda kv: kv[1], default=("-", 0.0)),
+            "statuses": dict(sorted(self.by_status().items())),
             "coverage_phase": COVERAGE,
             "roles": list(ROLES),
             "requests": sum(self.calls.values()),
@@ -156,6 +167,44 @@ class FuzzLog:
 
 
 LOG = FuzzLog()
+
+
+class LogTap(logging.Handler):
+    """Every log line of the run, to check that no seeded case reference reaches a log."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.pending: list[str] = []
+        self.lines = 0
+        self.leaks = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.exc_info:
+            text += "\n" + logging.Formatter().formatException(record.exc_info)
+        self.pending.append(text)
+        self.lines += 1
+
+    def leaked(self, refs: frozenset[str]) -> list[str]:
+        """The lines since the last call that name one of `refs`."""
+        found = [line for line in self.pending if any(ref in line for ref in refs)]
+        self.pending.clear()
+        self.leaks += len(found)
+        return found
+
+
+TAP = LogTap()
+
+
+@pytest.fixture(scope="session")
+def log_tap() -> Iterator[LogTap]:
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(TAP)
+    root.setLevel(logging.DEBUG)
+    yield TAP
+    root.removeHandler(TAP)
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")
@@ -173,6 +222,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         f"seed {summary['seed']}, {summary['examples']} generated per operation, coverage phase "
         f"{'on' if summary['coverage_phase'] else 'off'}, {len(ROLES)} roles: {summary['requests']} requests"
     )
+    label, seconds = summary["slowest"]
+    out.write_line(f"  statuses {summary['statuses']}; slowest request {seconds:.2f} s ({label})")
+    out.write_line(f"  log lines checked for seeded case references: {TAP.lines}, found: {TAP.leaks}")
     for label, row in summary["operations"].items():
         invalid = sum(n for kind, n in row["inputs"].items() if "invalid" in kind)
         cases = sum(row["inputs"].values())

@@ -29,8 +29,9 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 from api.schemas.common import NUMBER
 from ltrako.core.policy import CASE_READ as CASE_ROLES
 from ltrako.core.policy import MEDICAL_FLAGS as MEDICAL_ROLES
-from tests.fuzz.conftest import ROLES, FuzzLog, World
+from tests.fuzz.conftest import ROLES, FuzzLog, LogTap, World
 
+HANG_S = 5.0  # issue 16: no request slower than this under fuzzing
 Case = schemathesis.Case[Any]
 # Health-related flags: TransportRequestRead.of and _person set them to None (and
 # medical_details_visible to False) for roles outside ltrako.core.policy.MEDICAL_FLAGS.
@@ -178,7 +179,10 @@ def _check(case: Case, world: World, role: str, log: FuzzLog) -> None:
     except Exception as exc:  # the server answered 500 and the in-process client re-raises its cause
         log.fail(world.backend, role, case, f"500 {type(exc).__name__}")
         raise
-    log.record(world.backend, role, case, response.status_code, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    log.record(world.backend, role, case, response.status_code, seconds)
+    # A hang detector, not a benchmark: no request may hold its thread (e.g. for a solve).
+    assert seconds < HANG_S, f"{case.operation.label} brauchte {seconds:.1f} s"
     # Valid data may be refused for reasons the document cannot express (403, 404, 409, a
     # place that does not exist): positive_data_acceptance would flag every such answer.
     excluded: list[schemathesis.CheckFunction] = [positive_data_acceptance]
@@ -200,7 +204,7 @@ schema = schemathesis.pytest.from_fixture("fuzz_schema")
 
 @schema.parametrize()
 def test_every_operation_answers_every_role_without_error_or_leak(
-    case: Case, fuzz_world: World, fuzz_log: FuzzLog
+    case: Case, fuzz_world: World, fuzz_log: FuzzLog, log_tap: LogTap
 ) -> None:
     _bound_solver_time(case)
     SEEDED_CASE_REFS.clear()
@@ -215,3 +219,5 @@ def test_every_operation_answers_every_role_without_error_or_leak(
             failures.append(exc)
     if failures:
         raise failures[0]
+    leaked = log_tap.leaked(fuzz_world.case_refs)
+    assert leaked == [], f"Aktenzeichen im Log: {leaked[0][:200]}"
