@@ -26,7 +26,7 @@ class ApsCase(SQLModel, table=True):
     nationality: str = Field(max_length=3)
     accompanied_on: dt.date | None = None
     returned_on: dt.date | None = None
-    # Fokusprojekt "ausländische Mehrfach- und Intensivtäter": counted again in Anlage 3.
+    # Fokusprojekt "ausländische Mehrfach- und Intensivtäter": the ministry counts it in Anlage 3.
     amit: bool = False
     imported_at: dt.datetime = stamp_field()
     imported_by: str = Field(max_length=80)

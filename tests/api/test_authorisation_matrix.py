@@ -67,6 +67,7 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/api/v1/aps/statistics/export"): frozenset({M, Z, ADM}),
     ("GET", "/api/v1/aps/charts/{chart}.{image}"): frozenset({M, Z, ADM}),
     ("GET", "/api/v1/aps/parliamentary-table"): frozenset({M, ADM}),
+    ("GET", "/api/v1/aps/landtag-tables"): frozenset({M, ADM}),
     ("POST", "/api/v1/aps/cases/import"): frozenset({M, ADM}),
     ("POST", "/api/v1/removal-cases"): frozenset({A, Z, ADM}),
     ("PATCH", "/api/v1/removal-cases/{case_id}"): frozenset({A, Z, ADM}),
@@ -144,6 +145,8 @@ PAGES: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/web/datenschutz/export"): frozenset({D, ADM}),
     ("GET", "/web/statistik"): frozenset({M, Z, ADM}),
     ("GET", "/web/statistik/export"): frozenset({M, Z, ADM}),
+    ("GET", "/web/statistik/landtag"): frozenset({M, ADM}),
+    ("GET", "/web/statistik/landtag/export"): frozenset({M, ADM}),
 }
 
 

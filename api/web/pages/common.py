@@ -69,8 +69,12 @@ def _nav(user: Principal | None) -> list[tuple[str, str]]:
         Role.ABH: [("/web/abh", "Transportaufträge")],
         Role.ZFA: [("/web/zfa", "Durchbeförderungen")],
         Role.ZRK: [("/web/zrk", "Medizinische Inempfangnahmen")],
-        Role.MINISTRY: [("/web/statistik", "Statistik")],
-        Role.ADMIN: [("/web/statistik", "Statistik"), ("/web/zab/restplatz", "Restplatzbörse")],
+        Role.MINISTRY: [("/web/statistik", "Statistik"), ("/web/statistik/landtag", "Landtagstabellen")],
+        Role.ADMIN: [
+            ("/web/statistik", "Statistik"),
+            ("/web/statistik/landtag", "Landtagstabellen"),
+            ("/web/zab/restplatz", "Restplatzbörse"),
+        ],
         Role.DPO: [("/web/datenschutz", "Protokoll je Vorgang")],
     }
     return items[user.role]
