@@ -75,6 +75,10 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/api/v1/charters/{charter_id}"): frozenset({F, Z, ADM}),
     ("POST", "/api/v1/charters/{charter_id}/plan"): frozenset({F, ADM}),
     ("GET", "/api/v1/privacy/cases/{request_id}/audit"): frozenset({D, ADM}),
+    ("GET", "/api/v1/tours/{tour_id}/fahrauftrag"): frozenset({Z, ADM}),
+    ("GET", "/api/v1/charters/{charter_id}/manifest"): frozenset({F, ADM}),
+    ("GET", "/api/v1/calendars/vehicles/{vehicle_id}.ics"): frozenset({Z, ADM}),
+    ("GET", "/api/v1/calendars/escorts/{escort_id}.ics"): frozenset({Z, ADM}),
 }
 
 
@@ -141,6 +145,11 @@ PAGES: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/web/zfa/transits/{transit_id}/{action}"): frozenset({F, ADM}),
     ("GET", "/web/zfa/transits/{transit_id}/document"): frozenset({F, ADM}),
     ("GET", "/web/zrk"): frozenset({K, ADM}),
+    ("GET", "/web/zab/touren/{tour_id}/fahrauftrag.pdf"): frozenset({Z, ADM}),
+    ("GET", "/web/zab/kalender/fahrzeuge/{vehicle_id}.ics"): frozenset({Z, ADM}),
+    ("GET", "/web/zab/kalender/begleitkraefte/{escort_id}.ics"): frozenset({Z, ADM}),
+    ("GET", "/web/zfa/transits/{transit_id}/antrag.pdf"): frozenset({F, ADM}),
+    ("GET", "/web/zfa/charter/{charter_id}/passagierliste.pdf"): frozenset({F, ADM}),
     ("GET", "/web/datenschutz"): frozenset({D, ADM}),
     ("GET", "/web/datenschutz/export"): frozenset({D, ADM}),
     ("GET", "/web/statistik"): frozenset({M, Z, ADM}),
