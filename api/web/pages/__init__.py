@@ -2,7 +2,9 @@
 
 from api.web.pages import (  # noqa: F401  (their routes)
     abh,
+    charter,
     documents,
+    dublin,
     landtag,
     login,
     privacy,
