@@ -18,7 +18,7 @@ from ltrako.planning.names import Names, natural_key
 from ltrako.planning.tour import DayTour
 
 DAY_FROM_H, DAY_UNTIL_H = 4, 23
-ROW_H, LABEL_W, WIDTH = 34, 150, 1100
+ROW_H, LABEL_W, WIDTH = 34, 190, 1140
 COMMITTED, PROPOSED, BREAK = "#1d4f91", "#5b6b7f", "#b8c2cc"
 BLOCKED_EDGE = ' stroke="#a40e26" stroke-width="3"'  # a proposal carrying a request not cleared yet
 
@@ -89,7 +89,7 @@ def gantt_svg(day_bars: Sequence[Bar], zone: Any) -> str:
         )
     for row, vehicle in enumerate(vehicles):
         y = 24 + row * ROW_H
-        label = labels[vehicle] if len(labels[vehicle]) <= 24 else labels[vehicle][:23] + "…"
+        label = labels[vehicle] if len(labels[vehicle]) <= 30 else labels[vehicle][:29] + "…"
         parts.append(
             f'<text x="4" y="{y + 18}" font-size="11" fill="#24292f">{html.escape(label)}'
             f"<title>{html.escape(labels[vehicle])}</title></text>"
