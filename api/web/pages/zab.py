@@ -83,6 +83,7 @@ def zab_day(
                 "bar": by_position.get(position),
                 "vehicle": names.vehicle(tour.vehicle),
                 "crew": names.crew(tour.escorts),
+                "crew_links": [(e, names.escort(e)) for e in tour.escorts],
                 "stops": stops,
                 "persons": persons,
                 "blocked": row.blocked,
