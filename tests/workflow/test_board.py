@@ -16,7 +16,8 @@ from ltrako.models import Flight, FlightKind, RequestStatus, TransitRequest, Tra
 from ltrako.planning import board, dayplan
 from ltrako.planning.tours import save_committed
 from ltrako.requests import lifecycle
-from tests.workflow.conftest import DAY, ESSEN, PLANS
+from tests.factories import request_body
+from tests.workflow.conftest import DAY, ESSEN, ESSEN_ABH, PLANS, REQUESTS
 
 Auth = Callable[..., dict[str, str]]
 DISPATCHER = Principal("dispo-essen", Role.ZAB, zab_id="ZAB-E")
@@ -114,3 +115,39 @@ def test_a_request_waiting_for_its_transit_is_marked_blocked(
     page = _page(client, auth)
     assert "nicht freigegeben" in page or "gesperrt" in page
     assert 'data-blocked="true"' in page
+
+
+def test_a_new_proposal_on_a_vehicle_with_a_committed_tour_is_a_proposal_not_festgelegt(
+    client: TestClient, auth: Auth, runtime: Runtime, submit: Callable[[str], str]
+) -> None:
+    submit("E-2026-0001")
+    version = _plan(client, auth)
+    accepted = client.post(f"{PLANS}/{version['id']}/tours/0/accept", headers=auth("zab", **ESSEN))
+    assert accepted.status_code == 200, accepted.text
+    committed = _board(runtime).tours[0].tour
+    assert committed.committed
+    later = request_body(
+        persons=[{"case_ref": "E-2026-0009", "nationality": "ALB", "gender": "m"}],
+        pickup={
+            "location": "ABH-05113",
+            "earliest": "2026-11-25T10:00:00+01:00",
+            "latest": "2026-11-25T11:00:00+01:00",
+        },
+        dropoff={
+            "location": "AP-DUS",
+            "earliest": "2026-11-25T11:00:00+01:00",
+            "latest": "2026-11-25T13:00:00+01:00",
+        },
+    )
+    assert client.post(REQUESTS, json=later, headers=auth("abh", **ESSEN_ABH)).status_code == 201
+    _plan(client, auth)
+    seen = _board(runtime)
+    states = [
+        (t.committed, t.tour.start == committed.start and t.tour.end == committed.end) for t in seen.tours
+    ]
+    assert (True, True) in states  # the committed tour, with its own times
+    proposals = [t for t in seen.tours if not t.committed]
+    assert proposals and all(t.index is not None for t in proposals)  # the new trip: a proposal
+    assert [t.tour.requests for t in seen.tours if t.committed] == [committed.requests]
+    page = _page(client, auth)
+    assert page.count('data-state="committed"') == 1 and 'data-state="proposed"' in page
