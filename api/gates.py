@@ -51,6 +51,9 @@ PARAM_ENTITIES = {
     "version_id": "plan_version",
     "offer_id": "restplatz_offer",
     "charter_id": "charter",
+    "tour_id": "tour",
+    "vehicle_id": "vehicle",
+    "escort_id": "escort",
     "job_id": "job",
 }
 

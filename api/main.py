@@ -11,7 +11,20 @@ from fastapi.routing import APIRoute
 
 from api import errors, headers, web
 from api.admission import Admission
-from api.routes import aps, charter, health, jobs, planning, privacy, reference, requests, restplatz, zfa, zrk
+from api.routes import (
+    aps,
+    charter,
+    documents,
+    health,
+    jobs,
+    planning,
+    privacy,
+    reference,
+    requests,
+    restplatz,
+    zfa,
+    zrk,
+)
 from api.web import pages
 from ltrako.core.config import Settings
 from ltrako.core.oidc import Provider
@@ -72,7 +85,20 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
 API_ROUTERS: tuple[APIRouter, ...] = tuple(
     module.router
-    for module in (health, reference, requests, planning, jobs, restplatz, zfa, zrk, aps, charter, privacy)
+    for module in (
+        health,
+        reference,
+        requests,
+        planning,
+        jobs,
+        restplatz,
+        zfa,
+        zrk,
+        aps,
+        charter,
+        documents,
+        privacy,
+    )
 )
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pycountry
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ltrako.core import audit
 from ltrako.core.security import Principal
@@ -56,3 +56,18 @@ def book(
         session, principal, flight_id=flight.id, booked_at=booked_at, escorted=escorted, rules=rules
     )
     return flight, transits
+
+
+def booked(
+    session: Session, principal: Principal, *, limit: int = 50
+) -> list[tuple[Flight, list[FlightLeg]]]:
+    """The latest booked flights with their legs (ZFA)."""
+    workflow.require_zfa(principal)
+    flights = session.exec(select(Flight).order_by(col(Flight.id).desc()).limit(limit)).all()
+    legs: dict[int, list[FlightLeg]] = {}
+    ids = [f.id for f in flights]
+    for leg in session.exec(
+        select(FlightLeg).where(col(FlightLeg.flight_id).in_(ids)).order_by(col(FlightLeg.seq))
+    ):
+        legs.setdefault(leg.flight_id, []).append(leg)
+    return [(f, legs.get(f.id or 0, [])) for f in flights]

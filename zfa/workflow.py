@@ -214,3 +214,16 @@ def document(session: Session, principal: Principal, *, transit_id: int) -> dict
         "request_due": row.request_due.isoformat(),
         "status": row.status,
     }
+
+
+def history(session: Session, principal: Principal, *, limit: int = 100) -> list[TransitRequest]:
+    """Decided transit requests (approved, rejected, withdrawn), the latest decision first."""
+    require_zfa(principal)
+    return list(
+        session.exec(
+            select(TransitRequest)
+            .where(col(TransitRequest.status).in_([T.APPROVED, T.REJECTED, T.WITHDRAWN]))
+            .order_by(col(TransitRequest.decided_at).desc(), col(TransitRequest.id).desc())
+            .limit(limit)
+        ).all()
+    )

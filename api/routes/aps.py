@@ -12,9 +12,10 @@ from fastapi.responses import Response, StreamingResponse
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.gates import MINISTRY, STATISTICS, allow
-from api.schemas.aps import ImportRead, ParliamentaryRowRead, StatisticsRead
+from api.schemas.aps import ImportRead, ParliamentaryRowRead, PublishedTableRead, StatisticsRead
 from api.schemas.common import ErrorRead, ValidationErrorRead
 from ltrako.aps import charts, exports, statistics, tables
+from ltrako.aps import tables as tables_service
 from ltrako.core.clock import clock_of
 from ltrako.core.errors import FieldProblem, InvalidInput
 
@@ -113,6 +114,31 @@ def parliamentary_table(
         return [ParliamentaryRowRead.model_validate(r, from_attributes=True) for r in rows]
     return download(
         exports.table_export(rows, half, format, clock_of(session).now()), format, f"landtag-tabelle-{half}"
+    )
+
+
+@router.get(
+    "/landtag-tables",
+    dependencies=[allow(*MINISTRY)],
+    response_model=list[PublishedTableRead],
+    responses=ERRORS,
+)
+def landtag_tables(
+    session: SessionDep,
+    principal: PrincipalDep,
+    half: str = Query(..., description="Halbjahr JJJJ-H1 oder JJJJ-H2.", examples=["2022-H1"]),
+    format: Literal["json", "csv", "xlsx", "html"] = "json",
+) -> Any:
+    """The three tables as the ministry publishes them (Anlage 1 kommunaler Bereich, Anlage 2
+    Landeseinrichtung, Anlage 3 aMIT): every listed nationality, 0/0 rows included. CSV:
+    semicolons, German headers, UTF-8 with BOM (Excel)."""
+    tables = tables_service.published_from_store(session, principal, half)
+    if format == "json":
+        return [PublishedTableRead.of(table, rows) for table, rows in tables.items()]
+    return download(
+        exports.published_export(tables, half, format, clock_of(session).now()),
+        format,
+        f"landtag-anlagen-{half}",
     )
 
 

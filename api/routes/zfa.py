@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from sqlmodel import col, select
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.gates import ZFA, allow
+from api.routes.documents import attachment
 from api.schemas.common import DECISION_ERRORS
 from api.schemas.zfa import (
     FlightCreate,
@@ -21,7 +22,7 @@ from api.schemas.zfa import (
 from ltrako.core import audit
 from ltrako.core.security import Role
 from ltrako.models import AuditAction, FlightKind, Notification
-from zfa import flights, workflow
+from zfa import documents, flights, workflow
 from zfa.transit import rules_from
 
 router = APIRouter(tags=["ZFA"])
@@ -89,9 +90,29 @@ def withdraw(transit_id: int, session: SessionDep, principal: PrincipalDep) -> T
     return TransitRead.of(workflow.withdraw(session, principal, transit_id=transit_id), LABELS)
 
 
-@router.get("/zfa/transits/{transit_id}/document", dependencies=[allow(*ZFA)], responses=DECISION_ERRORS)
-def transit_document(transit_id: int, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
-    """The request as structured data for the federal police airport office."""
+@router.get(
+    "/zfa/transits/{transit_id}/document",
+    dependencies=[allow(*ZFA)],
+    responses={**DECISION_ERRORS, 200: {"content": {"application/json": {}, "application/pdf": {}}}},
+)
+def transit_document(
+    transit_id: int,
+    session: SessionDep,
+    principal: PrincipalDep,
+    runtime: RuntimeDep,
+    format: Literal["json", "pdf"] = "json",
+) -> Any:
+    """The request for the federal police airport office: structured data (json, as before) or the
+    printable PDF with the flight legs in local time, the persons' case references and the escorts."""
+    if format == "pdf":
+        content = documents.transit_pdf(
+            session,
+            principal,
+            transit_id=transit_id,
+            contact=runtime.settings.zfa_contact,
+            timezone=runtime.settings.timezone,
+        )
+        return attachment(content, "application/pdf", f"durchbefoerderung-{transit_id}.pdf")
     return workflow.document(session, principal, transit_id=transit_id)
 
 

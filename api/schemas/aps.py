@@ -15,6 +15,7 @@ from pydantic import (
 from api.schemas.common import DB_INT_MAX, Day, Instant, Strict
 from api.schemas.requests import PersonCreate
 from ltrako.aps.statistics import METRICS, Statistics, StatRow
+from ltrako.aps.tables import PUBLISHED_ANLAGE, PUBLISHED_LABELS
 from ltrako.models import (
     RequestOrigin,
 )
@@ -68,6 +69,24 @@ class ParliamentaryRowRead(BaseModel):
     name: str
     begleitet: int
     erfolgreich_rueckgefuehrt: int
+
+
+class PublishedTableRead(BaseModel):
+    """One of the ministry's tables (Anlage 1–3) with every listed row."""
+
+    table: str = Field(description="kommunal, landeseinrichtung oder amit.")
+    anlage: str
+    label: str
+    rows: list[ParliamentaryRowRead]
+
+    @classmethod
+    def of(cls, table: str, rows: list[Any]) -> PublishedTableRead:
+        return cls(
+            table=table,
+            anlage=PUBLISHED_ANLAGE[table],
+            label=PUBLISHED_LABELS[table],
+            rows=[ParliamentaryRowRead.model_validate(r, from_attributes=True) for r in rows],
+        )
 
 
 class ImportRead(BaseModel):

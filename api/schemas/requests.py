@@ -63,6 +63,9 @@ class TransportRequestCreate(Strict):
     flight_id: StrictInt | None = Field(
         default=None, ge=1, le=DB_INT_MAX, description="Der gebuchte Flug (POST /flights)."
     )
+    amit: StrictBool = Field(
+        default=False, description="Fall des Fokusprojekts aMIT (APS: Anlage 3 der Landtagstabellen)."
+    )
 
     def to_draft(self) -> RequestDraft:
         return RequestDraft(
@@ -76,6 +79,7 @@ class TransportRequestCreate(Strict):
             escorts_required=self.escorts_required,
             max_ride_min=self.max_ride_min,
             flight_id=self.flight_id,
+            amit=self.amit,
         )
 
 

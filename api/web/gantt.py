@@ -13,28 +13,34 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ltrako.planning.board import BoardTour
+from ltrako.planning.names import Names, natural_key
 from ltrako.planning.tour import DayTour
 
 DAY_FROM_H, DAY_UNTIL_H = 4, 23
-ROW_H, LABEL_W, WIDTH = 34, 150, 1100
+ROW_H, LABEL_W, WIDTH = 34, 190, 1140
 COMMITTED, PROPOSED, BREAK = "#1d4f91", "#5b6b7f", "#b8c2cc"
+BLOCKED_EDGE = ' stroke="#a40e26" stroke-width="3"'  # a proposal carrying a request not cleared yet
 
 
 @dataclass(frozen=True, slots=True)
 class Bar:
-    vehicle: str
-    tour_index: int
+    vehicle: str  # the vehicle's id (rows are sorted by it, naturally)
+    vehicle_name: str
+    tour_index: int  # the tour's number on the page (T1, T2, … = position + 1)
     start: dt.datetime
     end: dt.datetime
     committed: bool
-    crew: str
+    crew: str  # display names
     stops: tuple[tuple[str, dt.datetime, str], ...]  # (type, time, request)
+    blocked: bool = False
 
 
-def bars(tours: Sequence[DayTour]) -> list[Bar]:
-    """A bar per timed tour (index = tour_index); committed tours in their own colour."""
+def bars(tours: Sequence[BoardTour], names: Names) -> list[Bar]:
+    """A bar per timed tour of the board (numbered by position); committed in their own colour."""
     out = []
-    for index, tour in enumerate(tours):
+    for position, row in enumerate(tours):
+        tour = row.tour
         if tour.start is None or tour.end is None:
             continue
         stops = tuple(
@@ -43,14 +49,25 @@ def bars(tours: Sequence[DayTour]) -> list[Bar]:
             if (at := s.start or s.arrival) is not None
         )
         out.append(
-            Bar(tour.vehicle, index, tour.start, tour.end, tour.committed, ", ".join(tour.escorts), stops)
+            Bar(
+                tour.vehicle,
+                names.vehicle(tour.vehicle),
+                position,
+                tour.start,
+                tour.end,
+                tour.committed,
+                names.crew(tour.escorts),
+                stops,
+                bool(row.blocked),
+            )
         )
     return out
 
 
 def gantt_svg(day_bars: Sequence[Bar], zone: Any) -> str:
     """One row per vehicle, a bar per tour from start to end, ticks for pickups and drop-offs."""
-    vehicles = sorted({b.vehicle for b in day_bars})
+    vehicles = sorted({b.vehicle for b in day_bars}, key=natural_key)
+    labels = {b.vehicle: b.vehicle_name for b in day_bars}
     height = 30 + ROW_H * max(len(vehicles), 1)
     span = (DAY_UNTIL_H - DAY_FROM_H) * 3600
     scale = (WIDTH - LABEL_W - 10) / span
@@ -72,17 +89,23 @@ def gantt_svg(day_bars: Sequence[Bar], zone: Any) -> str:
         )
     for row, vehicle in enumerate(vehicles):
         y = 24 + row * ROW_H
-        parts.append(f'<text x="4" y="{y + 18}" font-size="12" fill="#24292f">{html.escape(vehicle)}</text>')
+        label = labels[vehicle] if len(labels[vehicle]) <= 30 else labels[vehicle][:29] + "…"
+        parts.append(
+            f'<text x="4" y="{y + 18}" font-size="11" fill="#24292f">{html.escape(label)}'
+            f"<title>{html.escape(labels[vehicle])}</title></text>"
+        )
         for bar in (b for b in day_bars if b.vehicle == vehicle):
             x0, x1 = x(bar.start), x(bar.end)
             colour = COMMITTED if bar.committed else PROPOSED
-            state = "fest" if bar.committed else "Vorschlag"
+            state = "festgelegt" if bar.committed else "Vorschlag"
+            if bar.blocked:
+                state += ", nicht freigegeben"
             when = f"{bar.start.astimezone(zone):%H:%M}–{bar.end.astimezone(zone):%H:%M}"
             title = f"Tour {bar.tour_index + 1} ({state}) {when}, Besatzung {bar.crew}"
             parts.append(
                 f'<g data-tour="{bar.tour_index}"><title>{html.escape(title)}</title>'
                 f'<rect x="{x0:.1f}" y="{y}" width="{max(x1 - x0, 2):.1f}" height="{ROW_H - 8}" '
-                f'rx="3" fill="{colour}"/>'
+                f'rx="3" fill="{colour}"' + (BLOCKED_EDGE if bar.blocked else "") + "/>"
             )
             for kind, at, _request in bar.stops:
                 px = x(at)
@@ -98,8 +121,11 @@ def gantt_svg(day_bars: Sequence[Bar], zone: Any) -> str:
     return "".join(parts)
 
 
-def map_svg(tours: Sequence[DayTour], places: Mapping[str, tuple[float, float]]) -> str:
-    """A schematic map: each tour's stops joined in order, from the places' coordinates."""
+def map_svg(
+    tours: Sequence[DayTour], places: Mapping[str, tuple[float, float]], names: Names | None = None
+) -> str:
+    """A schematic map: each tour's stops joined in order, from the places' coordinates; each
+    point labelled with its place's name (places at the same point share one label)."""
     points = [places[p] for p in places]
     if not points:
         return ""
@@ -126,11 +152,20 @@ def map_svg(tours: Sequence[DayTour], places: Mapping[str, tuple[float, float]])
                 f'<polyline points="{path}" fill="none" stroke="{COMMITTED}" stroke-width="2" opacity="0.7">'
                 f"<title>Tour {index + 1}</title></polyline>"
             )
+    at_point: dict[tuple[float, float], list[str]] = {}
     for place in places:
-        px, py = xy(place)
+        at_point.setdefault(places[place], []).append(names.place_name(place) if names else place)
+    for point, labels in at_point.items():
+        px, py = xy(next(p for p in places if places[p] == point))
+        text = " / ".join(sorted(set(labels)))
+        short = text if len(text) <= 30 else text[:29] + "…"
+        anchor = "end" if px > width * 0.6 else "start"
+        dx = -6 if anchor == "end" else 6
         parts.append(
-            f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="#24292f">'
-            f"<title>{html.escape(place)}</title></circle>"
+            f'<g class="place"><circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="#24292f">'
+            f"<title>{html.escape(text)}</title></circle>"
+            f'<text x="{px + dx:.1f}" y="{py - 5:.1f}" font-size="10" text-anchor="{anchor}" '
+            f'fill="#24292f">{html.escape(short)}</text></g>'
         )
     parts.append("</svg>")
     return "".join(parts)

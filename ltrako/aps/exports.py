@@ -24,7 +24,17 @@ from sqlmodel import Session
 
 from ltrako.aps import charts, statistics
 from ltrako.aps.statistics import BREAKDOWNS, METRICS, Statistics, StatRow, cancel_reason_label
-from ltrako.aps.tables import AREA_LABELS, AREAS, COLUMNS, TableRow, totals
+from ltrako.aps.tables import (
+    AREA_LABELS,
+    AREAS,
+    COLUMNS,
+    PUBLISHED,
+    PUBLISHED_ANLAGE,
+    PUBLISHED_LABELS,
+    TableRow,
+    half_year,
+    totals,
+)
 from ltrako.core.cells import cells
 from ltrako.core.clock import clock_of
 from ltrako.core.security import Principal
@@ -283,3 +293,91 @@ def _save(book: Workbook) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------- tables as published
+
+PUBLISHED_HEAD = ("Nationalität", "durch RRK begleitet", "erfolgreich rückgeführt")
+EXCEL_CSV_HEAD = (
+    "Anlage",
+    "Bereich",
+    "Code",
+    "Nationalität",
+    "durch RRK begleitet",
+    "erfolgreich rückgeführt",
+)
+BOM = "\ufeff"  # Excel reads a semicolon CSV as UTF-8 only with it
+
+
+def published_half_label(half: str) -> str:
+    """As the ministry heads its tables: `1. JH 2022 (01.01.2022 - 30.06.2022)`."""
+    first, last = half_year(half)
+    return f"{half[-1]}. JH {first.year} ({first:%d.%m.%Y} - {last:%d.%m.%Y})"
+
+
+def published_csv(tables: dict[str, list[TableRow]]) -> Iterator[str]:
+    """All three tables in one semicolon CSV with German headers, UTF-8 with BOM (Excel)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    yield BOM
+    for values in chain(
+        [EXCEL_CSV_HEAD],
+        (
+            (
+                PUBLISHED_ANLAGE[t],
+                PUBLISHED_LABELS[t],
+                r.code,
+                r.name,
+                r.begleitet,
+                r.erfolgreich_rueckgefuehrt,
+            )
+            for t in PUBLISHED
+            for r in tables[t]
+        ),
+    ):
+        writer.writerow(cells(values))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def published_xlsx(tables: dict[str, list[TableRow]], half: str) -> bytes:
+    """One sheet per Anlage as the ministry lays it out: `Code Name | begleitet | rückgeführt`."""
+    book = Workbook()
+    book.remove(book.active)
+    for table in PUBLISHED:
+        sheet = book.create_sheet(f"{PUBLISHED_ANLAGE[table]} {PUBLISHED_LABELS[table]}"[:31])
+        sheet.append(cells([f"{PUBLISHED_LABELS[table]} – {published_half_label(half)}"]))
+        sheet["A1"].font = Font(bold=True, size=12)
+        sheet.append(list(PUBLISHED_HEAD))
+        _style_header(sheet, 2)
+        for r in tables[table]:
+            sheet.append(cells([f"{r.code} {r.name}", r.begleitet, r.erfolgreich_rueckgefuehrt]))
+        _widths(sheet, (40, 20, 24))
+        sheet.freeze_panes = "A3"
+    return _save(book)
+
+
+def published_html(tables: dict[str, list[TableRow]], half: str, created: dt.datetime) -> Iterator[str]:
+    yield _page_head(f"Fälle der RRK nach Nationalität – {published_half_label(half)}", created)
+    for table in PUBLISHED:
+        yield f"<h2>{PUBLISHED_ANLAGE[table]}: {html.escape(PUBLISHED_LABELS[table])}</h2>\n<table>\n"
+        yield "<thead><tr>" + "".join(f'<th scope="col">{h}</th>' for h in PUBLISHED_HEAD) + "</tr></thead>\n"
+        yield "<tbody>\n"
+        for r in tables[table]:
+            yield (
+                f"<tr><td>{r.code} {html.escape(r.name)}</td>"
+                f'<td class="n">{r.begleitet}</td><td class="n">{r.erfolgreich_rueckgefuehrt}</td></tr>\n'
+            )
+        yield "</tbody></table>\n"
+    yield "</body></html>\n"
+
+
+def published_export(
+    tables: dict[str, list[TableRow]], half: str, fmt: ExportFormat, created: dt.datetime
+) -> Iterator[bytes]:
+    if fmt == "csv":
+        return (part.encode("utf-8") for part in published_csv(tables))
+    if fmt == "xlsx":
+        return iter([published_xlsx(tables, half)])
+    return (part.encode() for part in published_html(tables, half, created))

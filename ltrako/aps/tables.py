@@ -23,6 +23,7 @@ from sqlalchemy import and_, or_
 from sqlalchemy import select as wide_select  # sqlmodel.select types at most four columns
 from sqlmodel import Session, col, select
 
+from fixtures.reference import landtag_rows
 from ltrako.core import audit, policy
 from ltrako.core.clock import FIRST_DAY, LAST_DAY, OUT_OF_RANGE, in_service_range
 from ltrako.core.errors import FieldProblem, InvalidInput
@@ -53,6 +54,7 @@ class Case:
     nationality: str
     accompanied_on: dt.date | None
     returned_on: dt.date | None
+    amit: bool = False  # Fokusprojekt aMIT: counted in Anlage 3 (published_tables)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,16 +96,19 @@ def country_name(code: str) -> str:
 
 
 CASE_COLUMNS = ("case_ref", "area", "nationality", "accompanied_on", "returned_on")
+OPTIONAL_COLUMNS = ("amit",)  # 1/ja/true for a case of the Fokusprojekt aMIT; empty or 0/nein else
 MAX_REF_CHARS = 40  # the stored column
+YES, NO = ("1", "ja", "true", "x"), ("", "0", "nein", "false")
 
 
 def read_cases(lines: Iterable[str]) -> list[Case]:
-    """Cases from CSV (case_ref, area, nationality, accompanied_on, returned_on); errors name the row."""
+    """Cases from CSV (case_ref, area, nationality, accompanied_on, returned_on[, amit]); errors
+    name the row."""
     reader = csv.DictReader(lines)
     missing = [c for c in CASE_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise InvalidInput([FieldProblem(c, "Spalte fehlt.", "missing") for c in missing])
-    unknown = [c for c in reader.fieldnames or [] if c not in CASE_COLUMNS]
+    unknown = [c for c in reader.fieldnames or [] if c not in (*CASE_COLUMNS, *OPTIONAL_COLUMNS)]
     if unknown:
         raise InvalidInput([FieldProblem(c[:40], "Unbekannte Spalte.", "unknown_column") for c in unknown])
     cases, problems = [], []
@@ -138,7 +143,10 @@ def read_cases(lines: Iterable[str]) -> list[Case]:
             problems.append(
                 FieldProblem(f"Zeile {line}.returned_on", "Rückführung vor der Begleitung.", "order")
             )
-        cases.append(Case(row["case_ref"].strip(), area, code, dates[0], dates[1]))
+        flag = (row.get("amit") or "").strip().lower()
+        if flag not in (*YES, *NO):
+            problems.append(FieldProblem(f"Zeile {line}.amit", "1/ja oder leer/0/nein.", "flag"))
+        cases.append(Case(row["case_ref"].strip(), area, code, dates[0], dates[1], flag in YES))
     if problems:
         raise InvalidInput(problems)
     return cases
@@ -206,6 +214,7 @@ def import_cases(
             updated += 1
         row.area, row.nationality = case.area, case.nationality
         row.accompanied_on, row.returned_on = case.accompanied_on, case.returned_on
+        row.amit = case.amit
         session.add(row)
     audit.record(
         session,
@@ -236,13 +245,14 @@ def stored_cases(session: Session, first: dt.date, last: dt.date) -> Iterator[Ca
         and_(col(ApsCase.returned_on) >= first, col(ApsCase.returned_on) <= last),
     )
     for row in session.exec(select(ApsCase).where(touching).execution_options(yield_per=1000)):
-        yield Case(row.case_ref, row.area, row.nationality, row.accompanied_on, row.returned_on)
+        yield Case(row.case_ref, row.area, row.nationality, row.accompanied_on, row.returned_on, row.amit)
     query = (
         wide_select(
             col(TransportRequest.id),
             col(TransportRequest.origin),
             col(TransportRequest.service_date),
             col(TransportRequest.status_reason),
+            col(TransportRequest.amit),
             col(Person.id),
             col(Person.nationality),
         )
@@ -256,11 +266,10 @@ def stored_cases(session: Session, first: dt.date, last: dt.date) -> Iterator[Ca
         )
         .execution_options(yield_per=1000)
     )
-    for request_id, origin, day, reason, person_id, nationality in session.execute(query):
+    for request_id, origin, day, reason, amit, person_id, nationality in session.execute(query):
         returned = day if reason == RETURNED else None
-        yield Case(
-            f"{request_id}/{person_id}", AREA_OF_ORIGIN[RequestOrigin(origin)], nationality, day, returned
-        )
+        area = AREA_OF_ORIGIN[RequestOrigin(origin)]
+        yield Case(f"{request_id}/{person_id}", area, nationality, day, returned, bool(amit))
 
 
 def table_from_store(session: Session, principal: Principal, half: str) -> list[TableRow]:
@@ -281,3 +290,82 @@ def totals(rows: Iterable[TableRow]) -> dict[str, tuple[int, int]]:
         accompanied, returned = out[r.area]
         out[r.area] = (accompanied + r.begleitet, returned + r.erfolgreich_rueckgefuehrt)
     return out
+
+
+# ------------------------------------------------------------------- tables as published
+
+# The ministry's tables (Landtag NRW Drs. 18/97, Anlagen 1–3): both areas and the aMIT cases.
+PUBLISHED = ("kommunal", "landeseinrichtung", "amit")
+PUBLISHED_LABELS = {
+    "kommunal": "kommunaler Bereich",
+    "landeseinrichtung": "Landeseinrichtung",
+    "amit": "aMIT",
+}
+PUBLISHED_ANLAGE = {"kommunal": "Anlage 1", "landeseinrichtung": "Anlage 2", "amit": "Anlage 3"}
+UNCLEAR = "XXX"
+
+
+def published_name(code: str) -> str:
+    """The country as the ministry writes it ("Iran", "ungeklärt"); else pycountry's German
+    short name (its common name where it has one: "Iran", not "Iran, Islamische Republik")."""
+    for rows in landtag_rows().values():
+        for listed, name in rows:
+            if listed == code:
+                return name
+    if code == UNCLEAR:
+        return "ungeklärt"
+    country = pycountry.countries.get(alpha_3=code)
+    if country is None:
+        return country_name(code)
+    return _german().gettext(getattr(country, "common_name", None) or country.name)
+
+
+def _order(listed: Sequence[str], extra: Iterable[str]) -> list[str]:
+    """The listed codes in their order; others by code before the trailing X codes (XKX, XXX)."""
+    trailing = [c for c in listed if c.startswith("X")]
+    head = [c for c in listed if not c.startswith("X")]
+    for code in sorted(set(extra) - set(listed)):
+        if code.startswith("X"):
+            trailing.append(code)
+            continue
+        position = next((i for i, c in enumerate(head) if c > code), len(head))
+        head.insert(position, code)
+    return head + trailing
+
+
+def published_tables(cases: Iterable[Case], half: str) -> dict[str, list[TableRow]]:
+    """The three tables of the half-year: every row the ministry lists (0/0 included) and every
+    nationality with a count, in the ministry's order and with its names.
+
+    An aMIT case counts in Anlage 3 only: the focus project keeps its own cases (in the
+    published figures of 2022-H1 it has 73 from MKD where both areas together have 5)."""
+    first, last = half_year(half)
+    accompanied: Counter[tuple[str, str]] = Counter()
+    returned: Counter[tuple[str, str]] = Counter()
+    for case in cases:
+        table = "amit" if case.amit else case.area
+        if case.accompanied_on is not None and first <= case.accompanied_on <= last:
+            accompanied[(table, case.nationality)] += 1
+        if case.returned_on is not None and first <= case.returned_on <= last:
+            returned[(table, case.nationality)] += 1
+    listed = landtag_rows()
+    out: dict[str, list[TableRow]] = {}
+    for table in PUBLISHED:
+        codes = [c for c, _ in listed.get(table, ())]
+        counted = {code for (t, code) in set(accompanied) | set(returned) if t == table}
+        out[table] = [
+            TableRow(table, code, published_name(code), accompanied[(table, code)], returned[(table, code)])
+            for code in _order(codes, counted)
+        ]
+    return out
+
+
+def published_from_store(session: Session, principal: Principal, half: str) -> dict[str, list[TableRow]]:
+    """The published tables of a half-year from what is stored (ministry and admin)."""
+    policy.require_role(
+        principal,
+        policy.MINISTRY,
+        "Die Tabellen für Landtagsanfragen erstellt das Ministerium.",
+    )
+    first, last = half_year(half)
+    return published_tables(stored_cases(session, first, last), half)

@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     medical_reception_lead_days: int = Field(default=14, ge=1, le=90)
     # States that currently refuse transits (ISO alpha-2, e.g. ["NL"]): their stops are flagged.
     transit_refusing_states: list[str] = Field(default_factory=list)
+    # Who the federal police airport office calls about a transit request (printed on it).
+    zfa_contact: str = Field(
+        default="Zentralstelle für Flugabschiebungen (ZFA) NRW bei der ZAB Bielefeld", max_length=300
+    )
     scheduler: bool = False  # run the nightly batch in this process (`ltrako serve` turns it on)
 
     # Deployment: in production, secrets come from the environment only (no key file is

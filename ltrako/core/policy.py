@@ -43,6 +43,10 @@ REMOVAL_CASES = frozenset({Role.ABH, Role.ZAB, Role.ADMIN})  # cases waiting for
 CHARTER = frozenset({Role.ZFA, Role.ADMIN})
 CHARTER_REPORT = frozenset({Role.ZFA, Role.ZAB, Role.ADMIN})
 DUBLIN = frozenset({Role.ZAB, Role.ADMIN})  # register Dublin transfers
+# Printable documents with personal data (case refs, special needs) and the crews' calendars.
+TOUR_DOCUMENTS = frozenset({Role.ZAB, Role.ADMIN})  # Fahrauftrag, calendar feeds: the driving ZAB
+TRANSIT_DOCUMENTS = ZFA  # the transit request for the federal police airport office
+CHARTER_MANIFEST = CHARTER  # persons of every ZAB on board: the ZFA and operations
 DUBLIN_READ = frozenset({Role.ZAB, Role.ZFA, Role.ADMIN})
 
 
@@ -158,6 +162,11 @@ def sees_offer(principal: Principal, offer: RestplatzOffer) -> bool:
 def follows_job(principal: Principal, job: Job) -> bool:
     """A job for the one who started it, and operations."""
     return job.owner == principal.subject or is_operations(principal)
+
+
+def reads_tour(principal: Principal, vehicle_zab: str) -> bool:
+    """A tour's documents (Fahrauftrag, calendars): the ZAB whose vehicle drives it, or operations."""
+    return principal.role in TOUR_DOCUMENTS and acts_for_zab(principal, vehicle_zab)
 
 
 # --------------------------------------------------------------- cases and charters

@@ -26,6 +26,8 @@ class ApsCase(SQLModel, table=True):
     nationality: str = Field(max_length=3)
     accompanied_on: dt.date | None = None
     returned_on: dt.date | None = None
+    # Fokusprojekt "ausländische Mehrfach- und Intensivtäter": the ministry counts it in Anlage 3.
+    amit: bool = False
     imported_at: dt.datetime = stamp_field()
     imported_by: str = Field(max_length=80)
     pseudonymised_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)  # retention

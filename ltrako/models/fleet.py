@@ -47,12 +47,16 @@ class VehicleAvailability(SQLModel, table=True):
 
 
 class Escort(SQLModel, table=True):
-    """An escort by staff code only: planning needs gender and qualifications, not a name."""
+    """An escort: planning needs gender and qualifications; the crew's papers need a name.
+
+    `display_name` is staff data of the ZAB (how colleagues and the crew's documents name the
+    escort), not data of the persons transported; without one the staff code stands in."""
 
     __tablename__ = "escort"
 
     id: str = Field(primary_key=True, max_length=32)
     zab_id: str = Field(max_length=32, foreign_key="zab.id", index=True)
+    display_name: str | None = Field(default=None, max_length=80)
     gender: Gender = Field(sa_type=enum_type(Gender, 1))
     qualifications: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     active: bool = True

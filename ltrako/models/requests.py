@@ -77,6 +77,8 @@ class TransportRequest(SQLModel, table=True):
     requires_female_escort: bool = False
     requires_medical_escort: bool = False
     wheelchair: bool = False
+    # A case of the Fokusprojekt aMIT (RRK): the ministry's Anlage 3 counts these.
+    amit: bool = False
     priority: int = Field(ge=1, le=5)
     max_ride_min: int | None = None
     pickup_location_id: str = Field(max_length=32, foreign_key="location.id")

@@ -250,7 +250,9 @@ def _import_location(session: Session, loc: pm.Location) -> None:
     row = session.get(Location, loc.id) or Location(
         id=loc.id, name=loc.name, kind=loc.kind, lat=loc.lat, lon=loc.lon
     )
-    row.name, row.kind, row.lat, row.lon = loc.name, loc.kind, loc.lat, loc.lon
+    row.kind, row.lat, row.lon = loc.kind, loc.lat, loc.lon
+    if loc.name and loc.name != loc.id:  # a bare id as name keeps the place's known name
+        row.name = loc.name
     session.add(row)
 
 

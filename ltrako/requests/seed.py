@@ -85,7 +85,13 @@ def load_reference(session: Session, *, with_fleet: bool = True, fleet_scale: fl
         for e in fleet.escorts:
             _upsert(
                 session,
-                Escort(id=e.id, zab_id=e.zab, gender=Gender(e.gender), qualifications=list(e.qualifications)),
+                Escort(
+                    id=e.id,
+                    zab_id=e.zab,
+                    gender=Gender(e.gender),
+                    qualifications=list(e.qualifications),
+                    display_name=e.display_name,
+                ),
             )
         session.flush()
         vehicles, escorts = len(fleet.vehicles), len(fleet.escorts)

@@ -81,6 +81,7 @@ class RequestDraft:
     escorts_required: int | None = None
     max_ride_min: int | None = None
     flight_id: int | None = None
+    amit: bool = False  # a case of the Fokusprojekt aMIT (APS Anlage 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +151,7 @@ def submit_request(
         requires_female_escort=any(p.requires_female_escort for p in draft.persons),
         requires_medical_escort=any(p.requires_medical_escort for p in draft.persons),
         wheelchair=any(p.wheelchair for p in draft.persons),
+        amit=draft.amit,
         priority=draft.priority,
         max_ride_min=draft.max_ride_min,
         pickup_location_id=pickup.id,

@@ -73,6 +73,7 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/api/v1/aps/statistics/export"): frozenset({M, Z, ADM}),
     ("GET", "/api/v1/aps/charts/{chart}.{image}"): frozenset({M, Z, ADM}),
     ("GET", "/api/v1/aps/parliamentary-table"): frozenset({M, ADM}),
+    ("GET", "/api/v1/aps/landtag-tables"): frozenset({M, ADM}),
     ("POST", "/api/v1/aps/cases/import"): frozenset({M, ADM}),
     ("POST", "/api/v1/removal-cases"): frozenset({A, Z, ADM}),
     ("PATCH", "/api/v1/removal-cases/{case_id}"): frozenset({A, Z, ADM}),
@@ -80,6 +81,10 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/api/v1/charters/{charter_id}"): frozenset({F, Z, ADM}),
     ("POST", "/api/v1/charters/{charter_id}/plan"): frozenset({F, ADM}),
     ("GET", "/api/v1/privacy/cases/{request_id}/audit"): frozenset({D, ADM}),
+    ("GET", "/api/v1/tours/{tour_id}/fahrauftrag"): frozenset({Z, ADM}),
+    ("GET", "/api/v1/charters/{charter_id}/manifest"): frozenset({F, ADM}),
+    ("GET", "/api/v1/calendars/vehicles/{vehicle_id}.ics"): frozenset({Z, ADM}),
+    ("GET", "/api/v1/calendars/escorts/{escort_id}.ics"): frozenset({Z, ADM}),
 }
 
 
@@ -146,10 +151,26 @@ PAGES: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/web/zfa/transits/{transit_id}/{action}"): frozenset({F, ADM}),
     ("GET", "/web/zfa/transits/{transit_id}/document"): frozenset({F, ADM}),
     ("GET", "/web/zrk"): frozenset({K, ADM}),
+    ("POST", "/web/zrk/cases/{case_id}/{action}"): frozenset({K, ADM}),
+    ("GET", "/web/zfa/fluege"): frozenset({F, ADM}),
+    ("POST", "/web/zfa/fluege"): frozenset({F, ADM}),
+    ("GET", "/web/zfa/charter"): frozenset({F, Z, ADM}),
+    ("POST", "/web/zfa/charter"): frozenset({F, ADM}),
+    ("GET", "/web/zfa/charter/{charter_id}"): frozenset({F, Z, ADM}),
+    ("POST", "/web/zfa/charter/{charter_id}/plan"): frozenset({F, ADM}),
+    ("GET", "/web/zab/dublin"): frozenset({Z, ADM}),
+    ("POST", "/web/zab/dublin"): frozenset({Z, ADM}),
+    ("GET", "/web/zab/touren/{tour_id}/fahrauftrag.pdf"): frozenset({Z, ADM}),
+    ("GET", "/web/zab/kalender/fahrzeuge/{vehicle_id}.ics"): frozenset({Z, ADM}),
+    ("GET", "/web/zab/kalender/begleitkraefte/{escort_id}.ics"): frozenset({Z, ADM}),
+    ("GET", "/web/zfa/transits/{transit_id}/antrag.pdf"): frozenset({F, ADM}),
+    ("GET", "/web/zfa/charter/{charter_id}/passagierliste.pdf"): frozenset({F, ADM}),
     ("GET", "/web/datenschutz"): frozenset({D, ADM}),
     ("GET", "/web/datenschutz/export"): frozenset({D, ADM}),
     ("GET", "/web/statistik"): frozenset({M, Z, ADM}),
     ("GET", "/web/statistik/export"): frozenset({M, Z, ADM}),
+    ("GET", "/web/statistik/landtag"): frozenset({M, ADM}),
+    ("GET", "/web/statistik/landtag/export"): frozenset({M, ADM}),
 }
 
 

@@ -64,13 +64,28 @@ def _nav(user: Principal | None) -> list[tuple[str, str]]:
         Role.ZAB: [
             ("/web/zab/tag", "Tagesplan"),
             ("/web/zab/restplatz", "Restplatzbörse"),
+            ("/web/zab/dublin", "Dublin-Überstellungen"),
+            ("/web/zfa/charter", "Sammelcharter"),
             ("/web/statistik", "Statistik"),
         ],
         Role.ABH: [("/web/abh", "Transportaufträge")],
-        Role.ZFA: [("/web/zfa", "Durchbeförderungen")],
+        Role.ZFA: [
+            ("/web/zfa", "Durchbeförderungen"),
+            ("/web/zfa/fluege", "Flüge"),
+            ("/web/zfa/charter", "Sammelcharter"),
+        ],
         Role.ZRK: [("/web/zrk", "Medizinische Inempfangnahmen")],
-        Role.MINISTRY: [("/web/statistik", "Statistik")],
-        Role.ADMIN: [("/web/statistik", "Statistik"), ("/web/zab/restplatz", "Restplatzbörse")],
+        Role.MINISTRY: [("/web/statistik", "Statistik"), ("/web/statistik/landtag", "Landtagstabellen")],
+        Role.ADMIN: [
+            ("/web/statistik", "Statistik"),
+            ("/web/statistik/landtag", "Landtagstabellen"),
+            ("/web/zab/restplatz", "Restplatzbörse"),
+            ("/web/zab/dublin", "Dublin-Überstellungen"),
+            ("/web/zfa", "Durchbeförderungen"),
+            ("/web/zfa/fluege", "Flüge"),
+            ("/web/zfa/charter", "Sammelcharter"),
+            ("/web/zrk", "Inempfangnahmen"),
+        ],
         Role.DPO: [("/web/datenschutz", "Protokoll je Vorgang")],
     }
     return items[user.role]

@@ -4,18 +4,27 @@ from __future__ import annotations
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import col, select
 
 from api.deps import RuntimeDep
 from api.gates import DISPATCH
 from api.web.gantt import bars, gantt_svg, map_svg
-from api.web.pages.common import PLAN_SECONDS, back_to, day_or_tomorrow, follow_job, render, router
+from api.web.pages.common import (
+    PLAN_SECONDS,
+    back_to,
+    day_or_tomorrow,
+    follow_job,
+    refusal,
+    render,
+    router,
+)
 from api.web.session import UserDep, page_allow
+from ltrako.core import policy
 from ltrako.core.db import transaction
 from ltrako.core.errors import LtrakoError
-from ltrako.models import Location, RequestStatus
-from ltrako.planning import dayplan, restplatz
+from ltrako.models import RequestStatus
+from ltrako.planning import board, dayplan, restplatz
 from ltrako.planning.dayplan import REASON_LABELS_DE, RejectReason
+from ltrako.planning.names import read_names
 from ltrako.planning.tour import DayPlan
 from ltrako.requests.lifecycle import LABELS_DE
 from ltrako.requests.submission import list_requests
@@ -27,32 +36,61 @@ def zab_day(
     request: Request, user: UserDep, runtime: RuntimeDep, day: str | None = None, zab: str | None = None
 ) -> HTMLResponse:
     when = day_or_tomorrow(day, runtime.clock)
-    zab_id = user.zab_id or zab  # a dispatcher sees their own ZAB; admin names one
-    with transaction(runtime.sessions) as session:
-        versions = dayplan.versions_of(session, user, day=when, zab_id=zab_id)
-        version = versions[-1] if versions else None
-        tz = runtime.settings.timezone
-        plan = dayplan.read_version(session, version, tz) if version else DayPlan(when, (), ())
-        day_bars = bars(plan.tours)
-        wanted = {s.location for t in plan.tours for s in t.stops}
-        places = {
-            p.id: (p.lat, p.lon)
-            for p in session.exec(select(Location).where(col(Location.id).in_(wanted))).all()
-        }
-        records = {
-            r.request.id: r
-            for r in list_requests(session, principal=user, day=when, limit=500, context="web tagesplan")
-        }
-    tours = []
-    for bar in day_bars:
+    try:
+        with transaction(runtime.sessions) as session:
+            zab_id = policy.planning_zab(user, user.zab_id or zab)  # admin names one
+            versions = dayplan.versions_of(session, user, day=when, zab_id=zab_id)
+            version = versions[-1] if versions else None
+            tz = runtime.settings.timezone
+            plan = dayplan.read_version(session, version, tz) if version else DayPlan(when, (), ())
+            day_board = board.day_board(session, plan, zab_id)
+            tours = [row.tour for row in day_board.tours]
+            wanted = {s.location for t in tours for s in t.stops}
+            records = {
+                r.request.id: r
+                for r in list_requests(session, principal=user, day=when, limit=500, context="web tagesplan")
+            }
+            wanted |= {r.request.pickup_location_id for r in records.values()}
+            names = read_names(
+                session,
+                places=wanted,
+                vehicles={t.vehicle for t in tours},
+                escorts={e for t in tours for e in t.escorts},
+            )
+    except LtrakoError as exc:
+        return refusal(request, user, exc)
+    day_bars = bars(day_board.tours, names)
+    by_position = {b.tour_index: b for b in day_bars}
+    rows = []
+    for position, row in enumerate(day_board.tours):
+        tour = row.tour
         stops = [
-            {"type": kind, "time": at.astimezone(runtime.zone).strftime("%H:%M"), "request": rid}
-            for kind, at, rid in bar.stops
+            {
+                "type": s.type.value,
+                "time": at.astimezone(runtime.zone).strftime("%H:%M") if (at := s.start or s.arrival) else "",
+                "request": s.request or "",
+                "place": names.place(s.location),
+                "blocked": row.blocked.get(s.request or ""),
+            }
+            for s in tour.stops
         ]
-        persons = sum(
-            records[rid].request.persons for rid in {s["request"] for s in stops if s["request"] in records}
+        persons = sum(records[r].request.persons for r in tour.requests if r in records)
+        rows.append(
+            {
+                "position": position,
+                "index": row.index,
+                "tour": tour,
+                "bar": by_position.get(position),
+                "vehicle": names.vehicle(tour.vehicle),
+                "crew": names.crew(tour.escorts),
+                "crew_links": [(e, names.escort(e)) for e in tour.escorts],
+                "stops": stops,
+                "persons": persons,
+                "blocked": row.blocked,
+                "start": tour.start.astimezone(runtime.zone).strftime("%H:%M") if tour.start else "",
+                "end": tour.end.astimezone(runtime.zone).strftime("%H:%M") if tour.end else "",
+            }
         )
-        tours.append({"bar": bar, "stops": stops, "persons": persons})
     unassigned = [
         {
             "request": u.request,
@@ -60,19 +98,27 @@ def zab_day(
             "status": LABELS_DE[RequestStatus(records[u.request].request.status)]
             if u.request in records
             else "",
+            "place": names.place(records[u.request].request.pickup_location_id)
+            if u.request in records
+            else "",
+            "blocked": day_board.blocked.get(u.request),
         }
-        for u in plan.unassigned
+        for u in day_board.unassigned
     ]
+    coordinates = {p.id: (p.lat, p.lon) for p in names.places.values() if p.id in wanted}
+    route_places = {s.location for t in tours for s in t.stops}
     return render(
         request,
         "zab_day.html",
         user,
         day=when,
+        zab_name=names.zab(zab_id),
         version=version,
-        tours=tours,
+        tours=rows,
+        stale=day_board.stale,
         unassigned=unassigned,
         gantt=gantt_svg(day_bars, runtime.zone),
-        map=map_svg(plan.tours, places),
+        map=map_svg(tours, {k: v for k, v in coordinates.items() if k in route_places}, names),
         reasons=[
             (r.value, REASON_LABELS_DE[r])
             for r in (
