@@ -55,6 +55,8 @@ PARAM_ENTITIES = {
     "vehicle_id": "vehicle",
     "escort_id": "escort",
     "job_id": "job",
+    "amendment_id": "request_amendment",
+    "notification_id": "notification",
 }
 
 
@@ -108,6 +110,8 @@ def rule_of(dependencies: list[DependsParam]) -> frozenset[Role] | str | None:
 SUBMITTERS = policy.SUBMIT
 CASE_READERS = policy.CASE_READ
 DISPATCH = policy.DISPATCH
+CHANGE = policy.CHANGE
+NOTIFICATIONS = policy.NOTIFICATIONS
 ZFA = policy.ZFA
 ZRK = policy.ZRK
 STATISTICS = policy.STATISTICS

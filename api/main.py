@@ -13,6 +13,7 @@ from api import errors, headers, web
 from api.admission import Admission
 from api.routes import (
     aps,
+    changes,
     charter,
     documents,
     health,
@@ -92,6 +93,7 @@ API_ROUTERS: tuple[APIRouter, ...] = tuple(
         planning,
         jobs,
         restplatz,
+        changes,
         zfa,
         zrk,
         aps,

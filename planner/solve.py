@@ -75,6 +75,23 @@ def solve(scenario: Scenario, params: SolveParams | None = None) -> Plan:
     return plan
 
 
+def retime(scenario: Scenario, locked: LockedTour) -> Tour | None:
+    """A committed tour timed anew on its own: same vehicle, crew and stop order, the requests'
+    current windows (after a cancellation or an amendment). None if it can no longer be driven
+    or the timed tour fails the validator (checked against the tour's own requests only)."""
+    ensure_valid(scenario)
+    scenario = _with_matrix(scenario)
+    tour = _Part(scenario).locked_alone(locked)
+    if tour is None:
+        return None
+    ids = {s.request for s in locked.stops}
+    own = dataclasses.replace(
+        scenario, requests=tuple(r for r in scenario.requests if r.id in ids), locked=(locked,)
+    )
+    plan = _assemble(own, [tour], [], time.perf_counter())
+    return tour if not validate(own, plan) else None
+
+
 def _with_matrix(scenario: Scenario) -> Scenario:
     """The scenario with its travel as a matrix, computed once for all parts."""
     if not isinstance(scenario.travel, HaversineTravel):

@@ -29,6 +29,7 @@ from ltrako.models import (
     TransportRequest,
     TransportRequestPerson,
 )
+from ltrako.requests import notifications
 from ltrako.requests.lifecycle import TERMINAL
 
 R = ReceptionStatus
@@ -117,6 +118,11 @@ def decide(session: Session, principal: Principal, *, case_id: int, confirmed: b
     case.status = R.CONFIRMED if confirmed else R.DECLINED
     case.decided_at, case.decided_by = clock_of(session).now(), principal.subject
     session.add(case)
+    request = session.get(TransportRequest, case.request_id)
+    if request is not None:
+        verdict = "bestätigt" if confirmed else "abgelehnt"
+        text = f"Auftrag {request.id}: medizinische Inempfangnahme durch die ZRK {verdict}."
+        notifications.notify(session, request, notifications.Kind.MEDICAL_RECEPTION, text)
     audit.updated(session, principal, "medical_reception", case_id, case.status)
     return case
 

@@ -20,11 +20,11 @@ from ltrako.models import (
     AuditAction,
     Flight,
     FlightLeg,
-    Notification,
     TransitRequest,
     TransitStatus,
     TransportRequest,
 )
+from ltrako.requests import notifications
 from zfa.itinerary import Itinerary, Leg
 from zfa.transit import TransitRules, transits
 
@@ -148,16 +148,12 @@ def decide(
         flight.needs_rebooking = True
         session.add(flight)
     verdict = "bewilligt" if approved else "abgelehnt – Flug wird umgebucht, Transport angehalten"
+    because = f" Grund: {reason}" if reason else ""
     for request in session.exec(select(TransportRequest).where(TransportRequest.flight_id == row.flight_id)):
-        if request.abh_id:
-            session.add(
-                Notification(
-                    abh_id=request.abh_id,
-                    request_id=request.id,
-                    kind="transit_decision",
-                    text=f"Durchbeförderung über {row.airport} ({row.country}) {verdict}.",
-                )
-            )
+        text = (
+            f"Auftrag {request.id}: Durchbeförderung über {row.airport} ({row.country}) {verdict}.{because}"
+        )
+        notifications.notify(session, request, notifications.Kind.TRANSIT_DECISION, text)
     audit.updated(session, principal, "transit_request", transit_id, row.status)
     return row
 

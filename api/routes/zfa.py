@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter
-from sqlmodel import col, select
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.gates import ZFA, allow
@@ -14,14 +13,11 @@ from api.schemas.common import DECISION_ERRORS
 from api.schemas.zfa import (
     FlightCreate,
     FlightRead,
-    NotificationRead,
     TransitDecision,
     TransitDetect,
     TransitRead,
 )
-from ltrako.core import audit
-from ltrako.core.security import Role
-from ltrako.models import AuditAction, FlightKind, Notification
+from ltrako.models import FlightKind
 from zfa import documents, flights, workflow
 from zfa.transit import rules_from
 
@@ -114,26 +110,6 @@ def transit_document(
         )
         return attachment(content, "application/pdf", f"durchbefoerderung-{transit_id}.pdf")
     return workflow.document(session, principal, transit_id=transit_id)
-
-
-@router.get(
-    "/notifications",
-    dependencies=[allow(Role.ABH)],
-    response_model=list[NotificationRead],
-    responses=DECISION_ERRORS,
-)
-def notifications(session: SessionDep, principal: PrincipalDep) -> list[NotificationRead]:
-    """Messages to the caller's ABH (newest first)."""
-    rows = session.exec(
-        select(Notification)
-        .where(Notification.abh_id == principal.abh_id)
-        .order_by(col(Notification.id).desc())
-    ).all()
-    for row in rows:
-        audit.record(
-            session, principal, action=AuditAction.READ, entity="notification", entity_id=str(row.id)
-        )
-    return [NotificationRead.model_validate(r, from_attributes=True) for r in rows]
 
 
 @router.post(

@@ -70,8 +70,8 @@ class TransportRequestCreate(Strict):
     def to_draft(self) -> RequestDraft:
         return RequestDraft(
             persons=tuple(p.to_draft() for p in self.persons),
-            pickup=_stop(self.pickup),
-            dropoff=_stop(self.dropoff),
+            pickup=stop_draft(self.pickup),
+            dropoff=stop_draft(self.dropoff),
             priority=self.priority,
             origin=self.origin,
             abh_id=self.abh_id,
@@ -83,7 +83,7 @@ class TransportRequestCreate(Strict):
         )
 
 
-def _stop(stop: StopCreate) -> StopDraft:
+def stop_draft(stop: StopCreate) -> StopDraft:
     return StopDraft(stop.location, stop.earliest, stop.latest, stop.service_min)
 
 

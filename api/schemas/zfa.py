@@ -57,14 +57,6 @@ class TransitRead(BaseModel):
         )
 
 
-class NotificationRead(BaseModel):
-    id: int
-    request_id: str | None
-    kind: str
-    text: str
-    created_at: dt.datetime
-
-
 class FlightLegCreate(Strict):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

@@ -104,3 +104,26 @@ def clock_of(session: Session) -> Clock:
     if clock is None:
         raise RuntimeError("session without a clock: open it with the runtime's session factory")
     return clock
+
+
+# German names of the zones' abbreviations; other zones show their own abbreviation or offset.
+ZONE_NAMES_DE = {"CET": "MEZ", "CEST": "MESZ"}
+
+
+def zone_label(instant: dt.datetime) -> str:
+    """The zone of an aware local instant as a reader expects it: MEZ/MESZ, else e.g. "UTC+03:00"."""
+    name = instant.tzname() or ""
+    if name in ZONE_NAMES_DE:
+        return ZONE_NAMES_DE[name]
+    if name and name[0] not in "+-":
+        return name
+    offset = instant.utcoffset() or dt.timedelta(0)
+    sign = "-" if offset < dt.timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def local_label(instant: dt.datetime, zone: ZoneInfo | str, fmt: str = "%H:%M") -> str:
+    """`instant` in `zone` with its zone named: "06:00 (MEZ)", "07:35 (UTC+03:00)"."""
+    local = instant.astimezone(ZoneInfo(zone) if isinstance(zone, str) else zone)
+    return f"{local.strftime(fmt)} ({zone_label(local)})"

@@ -48,6 +48,8 @@ TOUR_DOCUMENTS = frozenset({Role.ZAB, Role.ADMIN})  # Fahrauftrag, calendar feed
 TRANSIT_DOCUMENTS = ZFA  # the transit request for the federal police airport office
 CHARTER_MANIFEST = CHARTER  # persons of every ZAB on board: the ZFA and operations
 DUBLIN_READ = frozenset({Role.ZAB, Role.ZFA, Role.ADMIN})
+CHANGE = frozenset({Role.ABH, Role.ZAB, Role.ADMIN})  # cancel and amend requests
+NOTIFICATIONS = frozenset({Role.ABH})  # the messages about an ABH's own requests
 
 
 def has_role(principal: Principal, roles: Collection[Role]) -> bool:
@@ -129,6 +131,21 @@ def decides_request(principal: Principal, request: TransportRequest) -> bool:
 def drives(principal: Principal, request: TransportRequest) -> bool:
     """Report a transport as executed: the ZAB that drives it, or operations."""
     return acts_for_zab(principal, request.carrier_zab_id or request.zab_id)
+
+
+def cancels_request(principal: Principal, request: TransportRequest) -> bool:
+    """Cancel up to the pickup: its own ABH, its responsible ZAB, the ZAB that carries it, operations."""
+    return decides_request(principal, request) or (principal.role is Role.ZAB and drives(principal, request))
+
+
+def confirms_amendment(principal: Principal, request: TransportRequest) -> bool:
+    """An amendment of a request on a committed tour: the ZAB that drives it, or operations."""
+    return principal.role in DISPATCH and drives(principal, request)
+
+
+def uncommits_tour(principal: Principal, vehicle_zab: str) -> bool:
+    """Take a tour's commitment back: the ZAB whose vehicle drives it, or operations."""
+    return principal.role in DISPATCH and acts_for_zab(principal, vehicle_zab)
 
 
 def sees_medical(principal: Principal) -> bool:

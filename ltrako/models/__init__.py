@@ -31,7 +31,9 @@ from ltrako.models.planning import (
 )
 from ltrako.models.reference import Abh, AbhKind, Location, PlanningDay, Regierungsbezirk, Zab
 from ltrako.models.requests import (
+    AmendmentStatus,
     Person,
+    RequestAmendment,
     RequestOrigin,
     RequestStatus,
     RequestStatusChange,
@@ -44,6 +46,7 @@ from ltrako.models.tours import Tour, TourEscort, TourStop
 __all__ = [
     "Abh",
     "AbhKind",
+    "AmendmentStatus",
     "ApsCase",
     "AuditAction",
     "AuditEvent",
@@ -74,6 +77,7 @@ __all__ = [
     "Regierungsbezirk",
     "RemovalCase",
     "RemovalCasePerson",
+    "RequestAmendment",
     "RequestOrigin",
     "RequestStatus",
     "RequestStatusChange",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from ltrako.models.fleet import Gender
@@ -126,3 +128,31 @@ class RequestStatusChange(SQLModel, table=True):
     actor: str = Field(max_length=80)
     reason_code: str | None = Field(default=None, max_length=40)
     reason_text: str | None = Field(default=None, max_length=400)
+
+
+class AmendmentStatus(StrEnum):
+    PENDING = "pending"  # wartet auf die ZAB
+    CONFIRMED = "confirmed"  # bestätigt: the request and its tour changed
+    REJECTED = "rejected"  # abgelehnt: nothing changed
+
+
+class RequestAmendment(SQLModel, table=True):
+    """A change of a request on a committed tour: the changes, the tour re-timed with them (all
+    else locked), and the carrying ZAB's decision. Ids, times and flags only."""
+
+    __tablename__ = "request_amendment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: str = Field(max_length=32, foreign_key="transport_request.id", index=True)
+    tour_id: int | None = Field(default=None, foreign_key="tour.id")  # None once the tour is gone
+    tour_revision: int  # the committed tour it was computed on; stale once the tour changed
+    changes: dict[str, Any] = Field(sa_type=sa.JSON)  # the amended fields (API names and values)
+    tour: dict[str, Any] = Field(sa_type=sa.JSON)  # the re-timed tour, ltrako-plan/1 tour object
+    status: AmendmentStatus = Field(
+        default=AmendmentStatus.PENDING, sa_type=enum_type(AmendmentStatus, 12), index=True
+    )
+    requested_at: dt.datetime = stamp_field()
+    requested_by: str = Field(max_length=80)
+    decided_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by: str | None = Field(default=None, max_length=80)
+    reason: str | None = Field(default=None, max_length=400)

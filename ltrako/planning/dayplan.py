@@ -25,7 +25,7 @@ from ltrako.planning.clearance import ensure_cleared
 from ltrako.planning.scenario import export_scenario
 from ltrako.planning.tour import DayPlan, keeps_commitment, with_state
 from ltrako.planning.tours import committed_tours, conflicts, save_committed
-from ltrako.requests import lifecycle
+from ltrako.requests import lifecycle, notifications
 from planner import model as pm
 from planner.io import write_plan
 from planner.params import SolveParams
@@ -64,6 +64,7 @@ REASON_LABELS_DE = {
     RejectReason.LOCKED_CONFLICT: "Konflikt mit festgelegten Touren",
     RejectReason.OTHER: "sonstiger Grund",
 }
+notifications.register_reasons(REASON_LABELS_DE)
 
 
 def reason_label(code: str | None) -> str | None:

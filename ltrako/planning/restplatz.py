@@ -51,7 +51,7 @@ from ltrako.planning.dayplan import Solver, ensure_valid_plan
 from ltrako.planning.scenario import export_scenario
 from ltrako.planning.tour import DayTour, TourKey, keeps_commitment
 from ltrako.planning.tours import committed_tours, conflicts, save_committed
-from ltrako.requests import lifecycle
+from ltrako.requests import lifecycle, notifications
 from planner import model as pm
 from planner.clock import Clock as DayClock
 from planner.params import SolveParams
@@ -185,8 +185,11 @@ def _run(
         for request_id in sorted(pool):
             row = session.get(TransportRequest, request_id)
             if row is not None and RequestStatus(row.status) is S.IN_POOL:
+                was = row.pool_reason
                 row.pool_reason = None if request_id in placed else reasons.get(request_id, "other")
                 session.add(row)
+                if row.pool_reason is not None and row.pool_reason != was:
+                    notifications.no_zab_found(session, row, row.pool_reason)
         fresh = session.get(RestplatzRun, run.id)
         assert fresh is not None
         fresh.status, fresh.finished_at = RunStatus.FINISHED, clock_of(session).now()

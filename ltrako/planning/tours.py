@@ -10,6 +10,7 @@ from ltrako.core.errors import Conflict
 from ltrako.models import Tour, TourEscort, TourStop
 from ltrako.planning import convert
 from ltrako.planning.tour import DayTour, TourKey
+from ltrako.requests import notifications
 from planner import model as pm
 from planner.clock import Clock as DayClock
 
@@ -70,7 +71,15 @@ def save_committed(session: Session, day: dt.date, tour: DayTour, existing: DayT
     session.add_all(convert.escort_rows(row.id, day, tour))
     session.add_all(convert.stop_rows(row.id, tour))
     session.flush()
+    before = pickup_times(existing) if existing is not None else {}
+    for request_id, at in pickup_times(tour).items():
+        notifications.pickup_planned(session, request_id, before.get(request_id), at)
     return row
+
+
+def pickup_times(tour: DayTour) -> dict[str, dt.datetime | None]:
+    """When each request of the tour is picked up (the start of its pickup stop)."""
+    return {s.request: s.start for s in tour.stops if s.request is not None and s.type is pm.StopType.PICKUP}
 
 
 def committed_plan(session: Session, day: dt.date, timezone: str) -> pm.Plan:

@@ -15,6 +15,7 @@ from ltrako.core import audit
 from ltrako.core.errors import Conflict
 from ltrako.core.security import Principal
 from ltrako.models import RequestStatus, RequestStatusChange, TransportRequest
+from ltrako.requests import notifications
 
 S = RequestStatus
 TERMINAL = frozenset({S.COMPLETED, S.CANCELLED, S.SELF_TRANSPORT})
@@ -23,10 +24,12 @@ OPEN = frozenset(set(RequestStatus) - TERMINAL)
 ALLOWED: dict[RequestStatus, frozenset[RequestStatus]] = {
     S.SUBMITTED: frozenset({S.PLANNED, S.REJECTED, S.CANCELLED, S.SELF_TRANSPORT}),
     S.PLANNED: frozenset({S.SUBMITTED, S.PLANNED, S.ACCEPTED, S.REJECTED, S.CANCELLED, S.SELF_TRANSPORT}),
-    S.ACCEPTED: frozenset({S.COMPLETED, S.CANCELLED}),
+    # Back to planning when the ZAB un-commits the tour (uncommit): its own request is planned
+    # again, a taken-over one goes back to the Restplatzbörse.
+    S.ACCEPTED: frozenset({S.COMPLETED, S.CANCELLED, S.SUBMITTED}),
     S.REJECTED: frozenset({S.IN_POOL, S.CANCELLED, S.SELF_TRANSPORT}),
     S.IN_POOL: frozenset({S.TAKEN_OVER, S.CANCELLED, S.SELF_TRANSPORT}),
-    S.TAKEN_OVER: frozenset({S.COMPLETED, S.CANCELLED}),
+    S.TAKEN_OVER: frozenset({S.COMPLETED, S.CANCELLED, S.IN_POOL}),
     S.COMPLETED: frozenset(),
     S.CANCELLED: frozenset(),
     S.SELF_TRANSPORT: frozenset(),
@@ -68,6 +71,7 @@ CANCEL_REASONS: dict[str, str] = {
     CancelReason.VOLUNTARY_DEPARTURE: "freiwillig ausgereist",
     CancelReason.OTHER: "sonstiger Grund",
 }
+notifications.register_reasons(CANCEL_REASONS)
 
 
 def can_move(current: RequestStatus, target: RequestStatus) -> bool:
@@ -93,6 +97,34 @@ def record_status(
     request.status = target
     request.status_reason = reason_code
     session.add(request)
+    _history(session, request, current, target, actor, reason_code, reason_text)
+
+
+def record_event(
+    session: Session,
+    request: TransportRequest,
+    *,
+    actor: Principal,
+    reason_code: str,
+    reason_text: str | None = None,
+) -> None:
+    """A change of the request that keeps its status (an amendment, a re-timed tour): a history
+    row from and to the current status."""
+    current = RequestStatus(request.status)
+    _history(session, request, current, current, actor, reason_code, reason_text)
+
+
+def _history(
+    session: Session,
+    request: TransportRequest,
+    current: RequestStatus | None,
+    target: RequestStatus,
+    actor: Principal,
+    reason_code: str | None,
+    reason_text: str | None,
+) -> None:
+    """The one writer of status changes: the history row, and the ABH's notification (none for
+    a change that keeps the status: its writer tells the ABH what changed)."""
     session.add(
         RequestStatusChange(
             request_id=request.id,
@@ -103,6 +135,8 @@ def record_status(
             reason_text=reason_text,
         )
     )
+    if current is not target:
+        notifications.status_changed(session, request, current, target, actor, (reason_code, reason_text))
 
 
 def record_created(session: Session, request: TransportRequest, *, actor: Principal) -> None:
@@ -142,16 +176,7 @@ def claim(
     if result.rowcount != 1:
         return False
     session.refresh(row)
-    session.add(
-        RequestStatusChange(
-            request_id=request_id,
-            from_status=current if current in expected else None,
-            to_status=target,
-            actor=actor.subject,
-            reason_code=reason_code,
-            reason_text=reason_text,
-        )
-    )
+    _history(session, row, current if current in expected else None, target, actor, reason_code, reason_text)
     return True
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, func, select
 
+from fixtures.reference import airports
 from ltrako.core.errors import NotFound
 from ltrako.models import Abh, Location, Vehicle, Zab
 from planner.model import LocationKind
@@ -59,3 +60,19 @@ def largest_vehicle_seats(session: Session, *, wheelchair: bool = False) -> int:
     if wheelchair:
         query = query.where(col(Vehicle.wheelchair).is_(True))
     return session.exec(query).one() or 0
+
+
+# Hand-over to the federal police before departure where airports.csv names no value (an
+# assumption: the Best Rück Luft passage was not found, FACTS.md 3.3).
+DEFAULT_HANDOVER_LEAD_MIN = 180
+
+
+def airport_location(iata: str) -> str:
+    """The location id of an airport (fixtures.reference: `AP-<IATA>`)."""
+    return f"AP-{iata}"
+
+
+def handover_lead_min(iata: str) -> int:
+    """Minutes before departure the persons are handed over at the airport (airports.csv)."""
+    lead = {a.iata: a.handover_lead_min for a in airports()}
+    return lead.get(iata, DEFAULT_HANDOVER_LEAD_MIN)

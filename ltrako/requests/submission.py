@@ -7,15 +7,15 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NoReturn
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import pycountry
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 
 from ltrako.core import audit, policy
-from ltrako.core.clock import OUT_OF_RANGE, clock_of, in_service_range
+from ltrako.core.clock import OUT_OF_RANGE, clock_of, in_service_range, local_label
 from ltrako.core.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from ltrako.core.security import Principal
 from ltrako.models import (
@@ -23,6 +23,7 @@ from ltrako.models import (
     AuditAction,
     AuditOutcome,
     Flight,
+    FlightLeg,
     Gender,
     Location,
     Person,
@@ -33,7 +34,13 @@ from ltrako.models import (
     TransportRequestPerson,
 )
 from ltrako.requests import lifecycle
-from ltrako.requests.reference import largest_vehicle_seats, responsible_zab, zab_for_regierungsbezirk
+from ltrako.requests.reference import (
+    airport_location,
+    handover_lead_min,
+    largest_vehicle_seats,
+    responsible_zab,
+    zab_for_regierungsbezirk,
+)
 from planner.model import HaversineTravel, LocationKind
 from planner.model import Location as PlannerLocation
 from planner.travel import haversine_meters, seconds_for
@@ -113,23 +120,12 @@ def submit_request(
 ) -> RequestRecord:
     """Validate and store a new request (status submitted). Nothing is written if anything fails."""
     abh_id = _authorize_submission(session, principal, draft)
-    pickup = session.get(Location, draft.pickup.location_id)
-    dropoff = session.get(Location, draft.dropoff.location_id)
-    escorts = (
-        draft.escorts_required
-        if draft.escorts_required is not None
-        else default_escorts_required(len(draft.persons))
-    )
-    problems = [
-        *check_persons(draft.persons),
-        *_check_stops(draft, pickup, dropoff, travel, ZoneInfo(timezone), clock_of(session).today()),
-        *_check_capacity(session, draft, escorts),
-        *_check_origin(session, draft, pickup, abh_id),
-        *_check_flight(session, draft),
-    ]
+    escorts = escorts_of(draft)
+    problems = check_draft(session, draft, abh_id, timezone=timezone, travel=travel)
     if problems:
         raise InvalidInput(problems)
-    assert pickup is not None and dropoff is not None
+    pickup = session.get(Location, draft.pickup.location_id)
+    assert pickup is not None
     zab = (
         responsible_zab(session, abh_id)
         if abh_id
@@ -144,6 +140,54 @@ def submit_request(
         origin=draft.origin,
         abh_id=abh_id,
         zab_id=zab.id,
+        status=RequestStatus.SUBMITTED,
+        created_by=principal.subject,
+        **request_fields(session, draft, escorts, timezone),
+    )
+    session.add(request)
+    session.flush()
+    lifecycle.record_created(session, request, actor=principal)
+    persons = attach_persons(session, principal, request, draft.persons)
+    audit.record(
+        session, principal, action=AuditAction.CREATE, entity="transport_request", entity_id=request.id
+    )
+    session.flush()
+    return RequestRecord(request, persons)
+
+
+def escorts_of(draft: RequestDraft) -> int:
+    if draft.escorts_required is not None:
+        return draft.escorts_required
+    return default_escorts_required(len(draft.persons))
+
+
+def check_draft(
+    session: Session, draft: RequestDraft, abh_id: str | None, *, timezone: str, travel: HaversineTravel
+) -> list[FieldProblem]:
+    """Every problem of a new or amended request, each at its field (German)."""
+    pickup = session.get(Location, draft.pickup.location_id)
+    dropoff = session.get(Location, draft.dropoff.location_id)
+    zone = ZoneInfo(timezone)
+    escorts = escorts_of(draft)
+    problems = [
+        *check_persons(draft.persons),
+        *_check_stops(draft, pickup, dropoff, travel, zone, clock_of(session).today()),
+        *_check_capacity(session, draft, escorts),
+        *_check_origin(session, draft, pickup, abh_id),
+        *_check_flight(session, draft, dropoff, zone),
+    ]
+    if escorts < 1:
+        problems.append(
+            FieldProblem("escorts_required", "Mindestens eine Begleitkraft angeben.", "min_escorts")
+        )
+    return problems
+
+
+def request_fields(session: Session, draft: RequestDraft, escorts: int, timezone: str) -> dict[str, Any]:
+    """The columns of a request that its draft decides (for submitting and amending)."""
+    dropoff = session.get(Location, draft.dropoff.location_id)
+    assert dropoff is not None  # checked
+    return dict(
         purpose=draft.purpose or PURPOSE_BY_KIND.get(LocationKind(dropoff.kind), TransportPurpose.OTHER),
         service_date=draft.pickup.earliest.astimezone(ZoneInfo(timezone)).date(),
         persons=len(draft.persons),
@@ -154,7 +198,7 @@ def submit_request(
         amit=draft.amit,
         priority=draft.priority,
         max_ride_min=draft.max_ride_min,
-        pickup_location_id=pickup.id,
+        pickup_location_id=draft.pickup.location_id,
         pickup_earliest=draft.pickup.earliest,
         pickup_latest=draft.pickup.latest,
         pickup_service_min=draft.pickup.service_min,
@@ -163,22 +207,49 @@ def submit_request(
         dropoff_latest=draft.dropoff.latest,
         dropoff_service_min=draft.dropoff.service_min,
         flight_id=draft.flight_id,
-        status=RequestStatus.SUBMITTED,
-        created_by=principal.subject,
     )
-    session.add(request)
-    session.flush()
-    lifecycle.record_created(session, request, actor=principal)
-    owner = abh_id or zab.id  # a state facility's case refs are its ZAB's
-    persons = tuple(upsert_person(session, principal, owner, abh_id, p) for p in draft.persons)
+
+
+def attach_persons(
+    session: Session, principal: Principal, request: TransportRequest, drafts: Sequence[PersonDraft]
+) -> tuple[Person, ...]:
+    """The request carries exactly these persons (created or updated by their case refs)."""
+    owner = request.abh_id or request.zab_id  # a state facility's case refs are its ZAB's
+    session.exec(delete(TransportRequestPerson).where(col(TransportRequestPerson.request_id) == request.id))
+    persons = tuple(upsert_person(session, principal, owner, request.abh_id, p) for p in drafts)
     for person in persons:
         assert person.id is not None  # flushed
         session.add(TransportRequestPerson(request_id=request.id, person_id=person.id))
-    audit.record(
-        session, principal, action=AuditAction.CREATE, entity="transport_request", entity_id=request.id
+    return persons
+
+
+def draft_of(record: RequestRecord) -> RequestDraft:
+    """A stored request as the draft it could have been submitted with (the base of an amendment)."""
+    r = record.request
+    return RequestDraft(
+        persons=tuple(
+            PersonDraft(
+                p.case_ref,
+                p.nationality,
+                Gender(p.gender),
+                p.requires_female_escort,
+                p.requires_medical_escort,
+                p.wheelchair,
+                p.requires_medical_reception,
+            )
+            for p in record.persons
+        ),
+        pickup=StopDraft(r.pickup_location_id, r.pickup_earliest, r.pickup_latest, r.pickup_service_min),
+        dropoff=StopDraft(r.dropoff_location_id, r.dropoff_earliest, r.dropoff_latest, r.dropoff_service_min),
+        priority=r.priority,
+        origin=RequestOrigin(r.origin),
+        abh_id=r.abh_id,
+        purpose=TransportPurpose(r.purpose),
+        escorts_required=r.escorts_required,
+        max_ride_min=r.max_ride_min,
+        flight_id=r.flight_id,
+        amit=r.amit,
     )
-    session.flush()
-    return RequestRecord(request, persons)
 
 
 def _deny(
@@ -305,9 +376,50 @@ def _check_stops(
     return problems
 
 
-def _check_flight(session: Session, draft: RequestDraft) -> list[FieldProblem]:
-    if draft.flight_id is not None and session.get(Flight, draft.flight_id) is None:
+def _check_flight(
+    session: Session, draft: RequestDraft, dropoff: Location | None, zone: ZoneInfo
+) -> list[FieldProblem]:
+    """The booked flight and the hand-over: at the flight's first airport, on the day of its
+    departure, at the latest the airport's hand-over lead time before it."""
+    if draft.flight_id is None:
+        return []
+    if session.get(Flight, draft.flight_id) is None:
         return [FieldProblem("flight_id", f"Flug {draft.flight_id} ist nicht erfasst.", "unknown_flight")]
+    first = session.exec(
+        select(FlightLeg).where(FlightLeg.flight_id == draft.flight_id).order_by(col(FlightLeg.seq))
+    ).first()
+    if first is None or dropoff is None:
+        return []
+    departure = first.departure.astimezone(zone)
+    when = local_label(departure, zone, "%d.%m.%Y %H:%M")
+    flight = f"Flug {first.flight_number} ({first.origin_iata}, Abflug {when})"
+    if dropoff.id != airport_location(first.origin_iata):
+        return [
+            FieldProblem(
+                "dropoff.location",
+                f"{flight} startet in {first.origin_iata}: "
+                f"Übergabe am Flughafen {first.origin_iata} angeben.",
+                "flight_airport",
+            )
+        ]
+    latest = draft.dropoff.latest.astimezone(zone)
+    if latest.date() != departure.date():
+        return [
+            FieldProblem(
+                "dropoff.latest", f"Die Übergabe muss am Abflugtag von {flight} liegen.", "flight_day"
+            )
+        ]
+    lead = handover_lead_min(first.origin_iata)
+    handover = departure - dt.timedelta(minutes=lead)
+    if latest > handover:
+        return [
+            FieldProblem(
+                "dropoff.latest",
+                f"Übergabe spätestens {local_label(handover, zone)}: "
+                f"{lead} Minuten vor dem Abflug von {flight}.",
+                "flight_lead",
+            )
+        ]
     return []
 
 

@@ -16,10 +16,20 @@ from sqlmodel import Session, col, select
 from ltrako.core import audit, policy
 from ltrako.core.errors import FieldProblem, InvalidInput, NotFound
 from ltrako.core.security import Principal
-from ltrako.models import AuditAction, DublinTransfer, Location, RequestOrigin, TransportRequest
+from ltrako.models import (
+    AuditAction,
+    DublinTransfer,
+    Location,
+    RequestOrigin,
+    TransportPurpose,
+    TransportRequest,
+)
 from ltrako.requests import dublin
 from ltrako.requests.reference import zab_for_regierungsbezirk
 from planner.model import LocationKind
+
+# A Dublin transfer is handed over at the border or, by air, at the airport.
+DUBLIN_PURPOSES = frozenset({TransportPurpose.DUBLIN_HANDOVER, TransportPurpose.FLIGHT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +75,15 @@ def register(
     if facility is None or facility.kind != LocationKind.FACILITY or facility.regierungsbezirk_id is None:
         problems.append(
             FieldProblem("facility_id", f"{facility_id!r} ist keine Landeseinrichtung in NRW.", "facility")
+        )
+    if request.purpose not in DUBLIN_PURPOSES:
+        problems.append(
+            FieldProblem(
+                "request_id",
+                f"Auftrag {request_id} ist keine Dublin-Übergabe (Zweck: {request.purpose.value}); "
+                "eine Dublin-Überstellung gibt es nur bei Übergabe an der Grenze oder am Flughafen.",
+                "purpose",
+            )
         )
     if accepted_on < application_registered:
         problems.append(

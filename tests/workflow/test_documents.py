@@ -63,6 +63,8 @@ def _submit_with_flight(client: TestClient, auth: Auth, flight_id: int) -> str:
         {"case_ref": "E-2026-0101", "nationality": "ALB", "gender": "m", "requires_medical_escort": True},
     ]
     body = request_body(persons=persons, flight_id=flight_id)
+    # Handed over three hours before the 11:30 departure at the latest.
+    body["dropoff"]["latest"] = body["dropoff"]["latest"].replace("T09:00", "T08:30")
     answer = client.post(REQUESTS, json=body, headers=auth("abh", **ESSEN_ABH))
     assert answer.status_code == 201, answer.text
     return str(answer.json()["id"])

@@ -151,15 +151,15 @@ def test_booking_a_flight_validates_the_itinerary_and_detects_transits(
             "flight_number": "AF1107",
             "from": "DUS",
             "to": "CDG",
-            "departure": "2026-12-01T07:00",
-            "arrival": "2026-12-01T08:20",
+            "departure": "2026-12-01T13:00",
+            "arrival": "2026-12-01T14:20",
         },
         {
             "flight_number": "AH1007",
             "from": "CDG",
             "to": "ALG",
-            "departure": "2026-12-01T10:30",
-            "arrival": "2026-12-01T12:10",
+            "departure": "2026-12-01T16:30",
+            "arrival": "2026-12-01T18:10",
         },
     ]
     assert (
@@ -179,8 +179,10 @@ def test_booking_a_flight_validates_the_itinerary_and_detects_transits(
     assert [(t["airport"], t["basis"], t["late"]) for t in flight["transits"]] == [
         ("CDG", "directive_2003_110", False)
     ]
-    body = request_body(
-        flight_id=flight["id"], persons=[{"case_ref": "E-2026-0105", "nationality": "DZA", "gender": "m"}]
+    body = request_body(  # hand-over at DUS 07:00–09:00, by 10:00 (three hours before departure)
+        dt.date(2026, 12, 1),
+        flight_id=flight["id"],
+        persons=[{"case_ref": "E-2026-0105", "nationality": "DZA", "gender": "m"}],
     )
     linked = client.post(REQUESTS, json=body, headers=auth("abh", abh="ABH-05113"))
     assert linked.status_code == 201 and linked.json()["flight_id"] == flight["id"]
