@@ -13,7 +13,7 @@ from api.schemas.requests import PersonCreate, StopCreate, TransportRequestRead,
 from ltrako.models import Notification, RequestAmendment
 from ltrako.planning.changes import Changes, amendment_changes
 from ltrako.requests.lifecycle import CancelReason
-from ltrako.requests.notifications import KIND_LABELS_DE, Kind
+from ltrako.requests.notifications import kind_label
 
 
 class CancelCreate(Strict):
@@ -106,15 +106,11 @@ class NotificationRead(BaseModel):
 
     @classmethod
     def of(cls, row: Notification, zone: ZoneInfo) -> NotificationRead:
-        try:
-            label = KIND_LABELS_DE[Kind(row.kind)]
-        except ValueError:
-            label = row.kind
         return cls(
             id=row.id or 0,
             request_id=row.request_id,
             kind=row.kind,
-            kind_label=label,
+            kind_label=kind_label(row.kind),
             text=row.text,
             created_at=row.created_at.astimezone(zone),
             read=row.read_at is not None,

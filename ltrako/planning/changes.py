@@ -341,11 +341,7 @@ def amend_request(
             f"Die Änderung passt nicht in die festgelegte Tour von {tour.vehicle} (Zeiten, Plätze oder "
             "Besatzung); die ZAB kann die Tour aufheben und neu planen."
         )
-    pending = session.exec(
-        select(RequestAmendment).where(
-            RequestAmendment.request_id == row.id, RequestAmendment.status == A.PENDING
-        )
-    ).first()
+    pending = pending_of(session, row.id)
     if pending is not None:
         raise Conflict(f"Für Auftrag {row.id} wartet bereits eine Änderung auf die ZAB (Nr. {pending.id}).")
     amendment = RequestAmendment(
@@ -460,6 +456,15 @@ def get_amendment(session: Session, principal: Principal, amendment_id: int) -> 
         session, principal, action=AuditAction.READ, entity="request_amendment", entity_id=str(amendment_id)
     )
     return row
+
+
+def pending_of(session: Session, request_id: str) -> RequestAmendment | None:
+    """The request's amendment waiting for the ZAB, if any."""
+    return session.exec(
+        select(RequestAmendment).where(
+            RequestAmendment.request_id == request_id, RequestAmendment.status == A.PENDING
+        )
+    ).first()
 
 
 def pending_amendments(session: Session, principal: Principal) -> list[RequestAmendment]:

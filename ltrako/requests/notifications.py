@@ -60,6 +60,13 @@ KIND_LABELS_DE = {
 }
 
 
+def kind_label(kind: str) -> str:
+    try:
+        return KIND_LABELS_DE[Kind(kind)]
+    except ValueError:
+        return kind
+
+
 def notify(session: Session, request: TransportRequest, kind: Kind, text: str) -> Notification | None:
     """One message to the request's ABH (none for state facilities or cancelled requests)."""
     if request.abh_id is None or (

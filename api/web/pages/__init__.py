@@ -2,6 +2,7 @@
 
 from api.web.pages import (  # noqa: F401  (their routes)
     abh,
+    changes,
     charter,
     documents,
     dublin,

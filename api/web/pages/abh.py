@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from api.deps import RuntimeDep
 from api.web.pages.common import back_to, render, router
 from api.web.session import UserDep, page_allow
-from ltrako.core.clock import OUT_OF_RANGE, in_service_range
+from ltrako.core.clock import OUT_OF_RANGE, in_service_range, local_label
 from ltrako.core.db import transaction
 from ltrako.core.errors import InvalidInput, LtrakoError
 from ltrako.core.runtime import Runtime
@@ -35,6 +35,7 @@ from ltrako.models import (
 )
 from ltrako.planning import dayplan
 from ltrako.planning.names import place_label, read_names
+from ltrako.requests import notifications
 from ltrako.requests.lifecycle import LABELS_DE
 from ltrako.requests.submission import (
     PersonDraft,
@@ -118,7 +119,9 @@ def _abh(
                 "carrier": names.zab(r.request.carrier_zab_id),
                 "window": f"{_hhmm(r.request.pickup_earliest, runtime)}–"
                 f"{r.request.pickup_latest.astimezone(runtime.zone):%H:%M}",
-                "planned": _hhmm(pickups[r.request.id], runtime) if r.request.id in pickups else "",
+                "planned": local_label(pickups[r.request.id], runtime.zone, "%d.%m. %H:%M")
+                if r.request.id in pickups
+                else "",
                 "destination": names.place(r.request.dropoff_location_id),
                 "persons": ", ".join(p.case_ref for p in r.persons) or str(r.request.persons),
                 "reason": dayplan.reason_label(r.request.pool_reason) or "",
@@ -128,6 +131,7 @@ def _abh(
         groups = _location_groups(session)
         flights = _flights(session, runtime)
         abh_name = names.abh(user.abh_id)
+        unread = notifications.unread_count(session, user.abh_id or "")
     own_place = _own_place(user)
     defaults = {"pickup_location": own_place, "priority": "3"}
     response = render(
@@ -135,6 +139,7 @@ def _abh(
         "abh.html",
         user,
         abh_name=abh_name,
+        unread=unread,
         rows=rows,
         destinations=[(label, groups.get(kind, [])) for kind, label in DESTINATION_GROUPS],
         pickups=[(label, groups.get(kind, [])) for kind, label in PICKUP_GROUPS],
