@@ -9,6 +9,7 @@ from api.gates import DISPATCH, SUBMITTERS, allow
 from api.schemas.common import DECISION_ERRORS, Day
 from api.schemas.planning import OfferRead, RunCreate, RunRead
 from api.schemas.requests import CloseCreate, TransportRequestRead
+from ltrako.core.clock import clock_of
 from ltrako.core.runtime import Runtime
 from ltrako.core.security import Role
 from ltrako.models import OfferStatus, RequestStatus, RestplatzOffer
@@ -30,7 +31,7 @@ def run(body: RunCreate, principal: PrincipalDep, runtime: RuntimeDep) -> RunRea
     """Re-plan the day's pool across all ZABs now (the same job the nightly batch runs)."""
     record = restplatz.run_pool(runtime, body.day, actor=principal, time_limit_s=body.time_limit_s)
     assert record is not None  # manual runs have no slot
-    return RunRead.of(record)
+    return RunRead.of(record, runtime.zone)
 
 
 @router.get(
@@ -42,7 +43,7 @@ def run(body: RunCreate, principal: PrincipalDep, runtime: RuntimeDep) -> RunRea
 def list_runs(session: SessionDep, day: Day = Query(...)) -> list[RunRead]:
     records = restplatz.runs(session, day=day)
     taken = restplatz.taken_counts(session, [r.id for r in records if r.id is not None])
-    return [RunRead.of(r, taken.get(r.id or 0, 0)) for r in records]
+    return [RunRead.of(r, clock_of(session).zone, taken.get(r.id or 0, 0)) for r in records]
 
 
 @router.get(

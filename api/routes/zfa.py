@@ -17,6 +17,7 @@ from api.schemas.zfa import (
     TransitDetect,
     TransitRead,
 )
+from ltrako.core.clock import clock_of
 from ltrako.models import FlightKind
 from zfa import documents, flights, workflow
 from zfa.transit import rules_from
@@ -40,7 +41,7 @@ def detect(
     rows = workflow.detect(
         session, principal, flight_id=flight_id, booked_at=body.booked_at, escorted=body.escorted, rules=rules
     )
-    return [TransitRead.of(r, LABELS) for r in rows]
+    return [TransitRead.of(r, LABELS, clock_of(session).zone) for r in rows]
 
 
 @router.get(
@@ -48,7 +49,7 @@ def detect(
 )
 def transit_queue(session: SessionDep, principal: PrincipalDep) -> list[TransitRead]:
     """Open transit requests, the nearest deadline first."""
-    return [TransitRead.of(r, LABELS) for r in workflow.queue(session, principal)]
+    return [TransitRead.of(r, LABELS, clock_of(session).zone) for r in workflow.queue(session, principal)]
 
 
 @router.post(
@@ -58,7 +59,9 @@ def transit_queue(session: SessionDep, principal: PrincipalDep) -> list[TransitR
     responses=DECISION_ERRORS,
 )
 def submit(transit_id: int, session: SessionDep, principal: PrincipalDep) -> TransitRead:
-    return TransitRead.of(workflow.submit(session, principal, transit_id=transit_id), LABELS)
+    return TransitRead.of(
+        workflow.submit(session, principal, transit_id=transit_id), LABELS, clock_of(session).zone
+    )
 
 
 @router.post(
@@ -73,7 +76,7 @@ def decide(
     row = workflow.decide(
         session, principal, transit_id=transit_id, approved=body.approved, reason=body.reason
     )
-    return TransitRead.of(row, LABELS)
+    return TransitRead.of(row, LABELS, clock_of(session).zone)
 
 
 @router.post(
@@ -83,7 +86,9 @@ def decide(
     responses=DECISION_ERRORS,
 )
 def withdraw(transit_id: int, session: SessionDep, principal: PrincipalDep) -> TransitRead:
-    return TransitRead.of(workflow.withdraw(session, principal, transit_id=transit_id), LABELS)
+    return TransitRead.of(
+        workflow.withdraw(session, principal, transit_id=transit_id), LABELS, clock_of(session).zone
+    )
 
 
 @router.get(
@@ -139,5 +144,5 @@ def book_flight(
         kind=flight.kind,
         destination_country=flight.destination_country,
         needs_rebooking=flight.needs_rebooking,
-        transits=[TransitRead.of(t, LABELS) for t in found],
+        transits=[TransitRead.of(t, LABELS, clock_of(session).zone) for t in found],
     )

@@ -8,6 +8,7 @@ from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.gates import CASE_READERS, DISPATCH, ZRK, allow
 from api.schemas.common import DECISION_ERRORS
 from api.schemas.zrk import DublinCreate, DublinRead, MedicalDetails, MedicalReceptionRead, ReceptionDecision
+from ltrako.core.clock import clock_of
 from ltrako.core.security import Role
 from ltrako.models import MedicalReception
 from ltrako.requests import transfers
@@ -36,7 +37,7 @@ def _read(
     session: SessionDep, principal: PrincipalDep, rows: list[MedicalReception], context: str
 ) -> list[MedicalReceptionRead]:
     details = medical.read_cases(session, principal, rows, context)
-    return [MedicalReceptionRead.of(r, LABELS, details) for r in rows]
+    return [MedicalReceptionRead.of(r, LABELS, details, clock_of(session).zone) for r in rows]
 
 
 @router.post(
@@ -86,7 +87,7 @@ def request_cases(
 ) -> list[MedicalReceptionRead]:
     """Whether a medical reception exists and its status; the details for the ZRK only."""
     rows, details = medical.cases_of_request(session, principal, request_id=request_id)
-    return [MedicalReceptionRead.of(r, LABELS, details) for r in rows]
+    return [MedicalReceptionRead.of(r, LABELS, details, clock_of(session).zone) for r in rows]
 
 
 @router.post(

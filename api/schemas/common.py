@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, overload
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -63,6 +64,17 @@ Instant = Annotated[
     BeforeValidator(_iso_text("datetime_type", "Zeitpunkt nach ISO 8601 erwartet.")),
     AfterValidator(_within_years),
 ]
+
+
+@overload
+def local(instant: dt.datetime, zone: ZoneInfo) -> dt.datetime: ...
+@overload
+def local(instant: None, zone: ZoneInfo) -> None: ...
+@overload
+def local(instant: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None: ...
+def local(instant: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
+    """An instant as the reader's local time with its offset (2026-11-20T06:00:00+01:00)."""
+    return instant.astimezone(zone) if instant is not None else None
 
 
 class Strict(BaseModel):

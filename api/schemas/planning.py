@@ -12,7 +12,7 @@ from pydantic import (
     StrictFloat,
 )
 
-from api.schemas.common import Day, Strict
+from api.schemas.common import Day, Strict, local
 from ltrako.models import (
     Job,
     OfferStatus,
@@ -54,9 +54,9 @@ class TourStopRead(BaseModel):
             type=s.type,
             request=s.request,
             location=s.location,
-            arrival=_local(s.arrival, zone),
-            start=_local(s.start, zone),
-            departure=_local(s.departure, zone),
+            arrival=local(s.arrival, zone),
+            start=local(s.start, zone),
+            departure=local(s.departure, zone),
         )
 
 
@@ -76,16 +76,12 @@ class TourRead(BaseModel):
         return cls(
             vehicle=t.vehicle,
             escorts=list(t.escorts),
-            start=_local(t.start, zone),
-            end=_local(t.end, zone),
+            start=local(t.start, zone),
+            end=local(t.end, zone),
             stops=[TourStopRead.of(s, zone) for s in t.stops],
             state=t.state,
             tour_id=t.tour_id,
         )
-
-
-def _local(instant: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
-    return instant.astimezone(zone) if instant is not None else None
 
 
 class PlanVersionRead(BaseModel):
@@ -160,8 +156,10 @@ class RunRead(BaseModel):
     error: str | None
 
     @classmethod
-    def of(cls, r: RestplatzRun, taken: int = 0) -> RunRead:
-        return cls.model_validate(r, from_attributes=True).model_copy(update={"taken": taken})
+    def of(cls, r: RestplatzRun, zone: ZoneInfo, taken: int = 0) -> RunRead:
+        read = cls.model_validate(r, from_attributes=True)
+        times = {"started_at": local(r.started_at, zone), "finished_at": local(r.finished_at, zone)}
+        return read.model_copy(update={"taken": taken, **times})
 
 
 class OfferRead(BaseModel):

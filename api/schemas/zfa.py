@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
@@ -12,7 +13,9 @@ from pydantic import (
     StrictBool,
 )
 
-from api.schemas.common import Instant, Strict
+from api.schemas.common import Instant, Strict, local
+from fixtures.reference import airport_timezone
+from ltrako.core.clock import local_label
 
 
 class TransitDetect(Strict):
@@ -47,13 +50,27 @@ class TransitRead(BaseModel):
     decided_at: dt.datetime | None
     decided_by: str | None
     reason: str | None
+    airport_timezone: str = Field(
+        description="Zeitzone des Transitflughafens: arrival/departure in Ortszeit dort."
+    )
+    arrival_label: str = Field(description="Ankunft in Ortszeit des Flughafens, mit Zone, z. B. 08:20 (MEZ).")
+    departure_label: str
 
     @classmethod
-    def of(cls, row: Any, labels: dict[Any, str]) -> TransitRead:
+    def of(cls, row: Any, labels: dict[Any, str], zone: ZoneInfo) -> TransitRead:
+        """Arrival and departure in the transit airport's own zone, the rest in the service's."""
+        airport = ZoneInfo(airport_timezone(row.airport))
+        own = ("transit_minutes", "status_label", "airport_timezone", "arrival_label", "departure_label")
+        values = {k: getattr(row, k) for k in cls.model_fields if k not in own}
+        for key in ("request_due", "submitted_at", "answer_due", "decided_at"):
+            values[key] = local(values[key], zone)
         return cls(
-            **{k: getattr(row, k) for k in cls.model_fields if k not in ("transit_minutes", "status_label")},
+            **{**values, "arrival": local(row.arrival, airport), "departure": local(row.departure, airport)},
             transit_minutes=int((row.departure - row.arrival).total_seconds() // 60),
             status_label=labels[row.status],
+            airport_timezone=airport.key,
+            arrival_label=local_label(row.arrival, airport, "%d.%m.%Y %H:%M"),
+            departure_label=local_label(row.departure, airport, "%d.%m.%Y %H:%M"),
         )
 
 

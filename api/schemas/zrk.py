@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
@@ -11,7 +12,7 @@ from pydantic import (
     StrictBool,
 )
 
-from api.schemas.common import Day, Strict
+from api.schemas.common import Day, Strict, local
 
 
 class MedicalReceptionRead(BaseModel):
@@ -28,19 +29,19 @@ class MedicalReceptionRead(BaseModel):
     decided_at: dt.datetime | None
 
     @classmethod
-    def of(cls, row: Any, labels: dict[Any, str], details: bool) -> MedicalReceptionRead:
+    def of(cls, row: Any, labels: dict[Any, str], details: bool, zone: ZoneInfo) -> MedicalReceptionRead:
         return cls(
             id=row.id,
             request_id=row.request_id,
             destination_country=row.destination_country,
-            due=row.due,
+            due=local(row.due, zone),
             contact=row.contact,
             status=row.status,
             status_label=labels[row.status],
             medical_details=row.medical_details if details else None,
             medical_details_visible=details,
-            requested_at=row.requested_at,
-            decided_at=row.decided_at,
+            requested_at=local(row.requested_at, zone),
+            decided_at=local(row.decided_at, zone),
         )
 
 

@@ -107,7 +107,14 @@ def clock_of(session: Session) -> Clock:
 
 
 # German names of the zones' abbreviations; other zones show their own abbreviation or offset.
-ZONE_NAMES_DE = {"CET": "MEZ", "CEST": "MESZ"}
+ZONE_NAMES_DE = {
+    "CET": "MEZ",
+    "CEST": "MESZ",
+    "EET": "OEZ",
+    "EEST": "OESZ",
+    "WET": "WEZ",
+    "WEST": "WESZ",
+}
 
 
 def zone_label(instant: dt.datetime) -> str:
