@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -42,6 +43,13 @@ def _at(instant: dt.datetime | None, runtime: Runtime, fmt: str = "%d.%m.%Y %H:%
 def _back(form: Any, fallback: str) -> str:
     target = str(form.get("back", ""))
     return target if target.startswith("/web/") and "//" not in target else fallback
+
+
+def _to(back: str, message: str, kind: str = "ok") -> Response:
+    """Back to the page the form came from, its own query (the day) kept."""
+    path, _, query = back.partition("?")
+    params = {k: v for k, v in parse_qsl(query) if k not in ("msg", "kind")}
+    return back_to(path, message, kind, **params)
 
 
 # ---------------------------------------------------------------- ABH: notifications
@@ -263,7 +271,7 @@ async def request_cancel(request_id: str, request: Request, user: UserDep, runti
     reason = str(form.get("reason", ""))
     text = str(form.get("reason_text", "")).strip() or None
     if reason not in CANCEL_REASONS:
-        return back_to(back, "Grund der Stornierung wählen.", "error")
+        return _to(back, "Grund der Stornierung wählen.", "error")
     try:
         with transaction(runtime.sessions) as session:
             changes.cancel_request(
@@ -276,8 +284,8 @@ async def request_cancel(request_id: str, request: Request, user: UserDep, runti
                 travel=runtime.travel,
             )
     except LtrakoError as exc:
-        return back_to(back, exc.message, "error")
-    return back_to(back, f"Auftrag {request_id} storniert.")
+        return _to(back, exc.message, "error")
+    return _to(back, f"Auftrag {request_id} storniert.")
 
 
 # ------------------------------------------------------- ZAB: tours and amendments
@@ -376,8 +384,8 @@ async def zab_uncommit(tour_id: int, request: Request, user: UserDep, runtime: R
         with transaction(runtime.sessions) as session:
             ids = changes.uncommit_tour(session, user, tour_id=tour_id, reason=str(form.get("reason", "")))
     except LtrakoError as exc:
-        return back_to(back, exc.message, "error")
-    return back_to(back, f"Tour aufgehoben; {len(ids)} Auftrag/Aufträge werden neu geplant.")
+        return _to(back, exc.message, "error")
+    return _to(back, f"Tour aufgehoben; {len(ids)} Auftrag/Aufträge werden neu geplant.")
 
 
 @router.post("/zab/aenderungen/{amendment_id}/entscheidung", dependencies=[page_allow(Role.ZAB, Role.ADMIN)])
@@ -396,5 +404,5 @@ async def zab_decide(amendment_id: int, request: Request, user: UserDep, runtime
                 timezone=runtime.settings.timezone,
             )
     except LtrakoError as exc:
-        return back_to(back, exc.message, "error")
-    return back_to(back, f"Änderung {amendment_id} {'bestätigt' if approve else 'abgelehnt'}.")
+        return _to(back, exc.message, "error")
+    return _to(back, f"Änderung {amendment_id} {'bestätigt' if approve else 'abgelehnt'}.")
