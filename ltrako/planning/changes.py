@@ -217,6 +217,14 @@ def release_tour(session: Session, tour_id: int) -> None:
     session.flush()
 
 
+def _withdraw_offers(session: Session, request_id: str) -> None:
+    """Open Restplatzbörse offers that carry the cancelled request are void."""
+    for offer in session.exec(select(RestplatzOffer).where(RestplatzOffer.status == OfferStatus.OPEN)):
+        if request_id in offer.request_ids:
+            offer.status = OfferStatus.SUPERSEDED
+            session.add(offer)
+
+
 def _drop_pending(session: Session, principal: Principal, request_id: str, why: str) -> None:
     """Pending amendments of a request that left its tour are void."""
     for row in session.exec(
@@ -257,6 +265,7 @@ def cancel_request(
         session, row, S.CANCELLED, actor=principal, reason_code=reason.value, reason_text=text
     )
     _drop_pending(session, principal, row.id, "Auftrag storniert")
+    _withdraw_offers(session, row.id)
     if tour is not None and tour.tour_id is not None:
         rest = tour.requests - {row.id}
         if not rest:

@@ -45,6 +45,7 @@ from ltrako.models import (
 )
 from ltrako.planning.dayplan import ensure_valid_plan, reason_label
 from ltrako.planning.scenario import export_scenario
+from ltrako.requests import notifications
 from ltrako.requests.reference import responsible_zab, zab_for_regierungsbezirk
 from ltrako.requests.submission import (
     PersonDraft,
@@ -334,6 +335,13 @@ def plan_charter(
         stored.planned_at = clock_of(session).now()
         session.add(stored)
         audit.updated(session, principal, "charter", charter_id, f"plan {len(selection.chosen)} Fälle")
+        for f in facts:
+            if f.case.abh_id and f.key in selection.chosen:
+                text = (
+                    f"Abschiebungsfall {f.case.id}: für den Sammelcharter {charter_id} "
+                    f"am {charter.flight_date:%d.%m.%Y} ausgewählt."
+                )
+                notifications.notify_case(session, f.case.abh_id, text)
         return stored
 
 

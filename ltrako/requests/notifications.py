@@ -78,6 +78,13 @@ def notify(session: Session, request: TransportRequest, kind: Kind, text: str) -
     return row
 
 
+def notify_case(session: Session, abh_id: str, text: str) -> Notification:
+    """A message about a removal case of the ABH (no transport request yet: a charter's choice)."""
+    row = Notification(abh_id=abh_id, request_id=None, kind=Kind.CHARTER.value, text=text[:400])
+    session.add(row)
+    return row
+
+
 def _zab_name(session: Session, zab_id: str | None) -> str:
     zab = session.get(Zab, zab_id) if zab_id else None
     return zab.name if zab is not None else (zab_id or "ZAB")
@@ -145,7 +152,7 @@ def pickup_planned(
         notify(session, request, Kind.PICKUP_PLANNED, f"Auftrag {request.id}: geplante Abholung {when}.")
     else:
         was = local_label(before, zone, "%H:%M")
-        text = f"Auftrag {request.id}: Abholung geändert auf {when} (bisher {was})."
+        text = f"Auftrag {request.id}: Abholung geändert auf {when}; bisher {was}."
         notify(session, request, Kind.PICKUP_CHANGED, text)
 
 

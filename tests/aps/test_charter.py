@@ -19,7 +19,15 @@ from fixtures.roster import roster
 from ltrako.core.db import transaction
 from ltrako.core.runtime import Runtime
 from ltrako.core.security import SYSTEM
-from ltrako.models import Escort, EscortShift, MedicalReception, Person, ReceptionStatus
+from ltrako.models import (
+    Escort,
+    EscortShift,
+    MedicalReception,
+    Notification,
+    Person,
+    ReceptionStatus,
+    RemovalCase,
+)
 from ltrako.planning.charter import plan_charter
 from planner.charter import CharterCandidate, CharterSeats, select_passengers
 from planner.model import Plan, Scenario, Unassigned, UnassignedReason
@@ -146,7 +154,10 @@ def charter_day(
 
 
 def test_charter_fills_seats_by_priority_and_every_feeder_validates(
-    charter_day: tuple[dict[str, int], int], client: TestClient, auth: Callable[..., Headers]
+    charter_day: tuple[dict[str, int], int],
+    client: TestClient,
+    auth: Callable[..., Headers],
+    runtime: Runtime,
 ) -> None:
     ids, charter_id = charter_day
     zfa = auth("zfa")
@@ -177,6 +188,16 @@ def test_charter_fills_seats_by_priority_and_every_feeder_validates(
     assert again["status"] == "planned" and again["plan"]["chosen"] == report["chosen"]
     ministry = client.get(f"/api/v1/charters/{charter_id}", headers=auth("ministry"))
     assert ministry.status_code == 403  # single cases are not for the ministry
+    with transaction(runtime.sessions) as session:  # each chosen case's ABH hears of it (issue 18, item 5)
+        told = {
+            n.text.split()[1].rstrip(":") for n in session.exec(select(Notification)) if n.kind == "charter"
+        }
+        with_abh = {
+            str(r["case_id"])
+            for r in report["chosen"]
+            if (c := session.get(RemovalCase, r["case_id"])) and c.abh_id
+        }
+    assert told == with_abh and told
 
 
 def test_a_case_without_a_feeder_gives_up_its_seat(
