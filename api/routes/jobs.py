@@ -33,11 +33,11 @@ def start(body: JobCreate, session: SessionDep, principal: PrincipalDep) -> JobR
         )
     else:
         job = jobs.restplatz_job(session, principal, day=body.day, time_limit_s=body.time_limit_s)
-    return JobRead.of(job, clock_of(session).now())
+    return JobRead.of(job, clock_of(session).local_now())
 
 
 @router.get(
     "/jobs/{job_id}", dependencies=[allow(*DISPATCH)], response_model=JobRead, responses=DECISION_ERRORS
 )
 def get(job_id: str, session: SessionDep, principal: PrincipalDep) -> JobRead:
-    return JobRead.of(jobs.get_job(session, principal, job_id), clock_of(session).now())
+    return JobRead.of(jobs.get_job(session, principal, job_id), clock_of(session).local_now())

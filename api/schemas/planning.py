@@ -215,6 +215,7 @@ class JobRead(BaseModel):
 
     @classmethod
     def of(cls, job: Job, now: dt.datetime) -> JobRead:
+        """The job as it stands at `now` (local: its zone is the one the times are shown in)."""
         return cls(
             id=job.id,
             kind=job.kind,
@@ -224,6 +225,6 @@ class JobRead(BaseModel):
             label=job.label,
             message=job.message,
             result_ref=job.result_ref,
-            created_at=job.created_at,
-            finished_at=job.finished_at,
+            created_at=job.created_at.astimezone(now.tzinfo),
+            finished_at=job.finished_at.astimezone(now.tzinfo) if job.finished_at else None,
         )

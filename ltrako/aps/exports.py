@@ -14,6 +14,7 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.drawing.image import Image
@@ -36,7 +37,7 @@ from ltrako.aps.tables import (
     totals,
 )
 from ltrako.core.cells import cells
-from ltrako.core.clock import clock_of
+from ltrako.core.clock import clock_of, local_label
 from ltrako.core.security import Principal
 
 ExportFormat = Literal["csv", "xlsx", "html"]
@@ -63,6 +64,9 @@ figure { margin: 1em 0; } figure svg { max-width: 100%; height: auto; }
 """
 
 # ---------------------------------------------------------------------------- parliamentary table
+
+# The ministry and the Landtag read German time: the stamp of an export is in it.
+READER_ZONE = ZoneInfo("Europe/Berlin")
 
 
 def table_xlsx(rows: list[TableRow], half: str) -> bytes:
@@ -269,7 +273,7 @@ def _title(stats: Statistics) -> str:
 
 
 def _page_head(title: str, created: dt.datetime) -> str:
-    stamp = created.astimezone(dt.UTC).strftime("%d.%m.%Y %H:%M UTC")
+    stamp = local_label(created, READER_ZONE, "%d.%m.%Y %H:%M")
     return (
         '<!DOCTYPE html>\n<html lang="de"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{PAGE_STYLE}</style></head>\n"

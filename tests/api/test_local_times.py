@@ -74,9 +74,12 @@ def test_api_instants_carry_the_local_offset_and_transits_the_airports(
         "transits": client.get(f"{API}/zfa/transits", headers=auth("zfa")).json(),
         "zrk": client.get(f"{API}/zrk/cases", headers=auth("zrk")).json(),
         "notifications": client.get(f"{API}/notifications", headers=abh).json(),
+        "job": client.post(
+            f"{API}/jobs", json={"kind": "plan_day", "day": "2026-11-25"}, headers=auth("zab", zab="ZAB-E")
+        ).json(),
     }
     found = {f"{name}{path}": zone for name, body in bodies.items() for path, zone in _offsets(body).items()}
-    assert any(p.startswith("transits") for p in found) and any(p.startswith("zrk") for p in found)
+    assert {p.split(".")[0].split("[")[0] for p in found} >= set(bodies) - {"notifications"}, found
     arrivals = {
         p: z for p, z in found.items() if p.endswith((".arrival", ".departure")) and p.startswith("transits")
     }

@@ -19,6 +19,7 @@ from api.web.pages.common import (
 )
 from api.web.session import UserDep, page_allow
 from ltrako.core import policy
+from ltrako.core.clock import local_label
 from ltrako.core.db import transaction
 from ltrako.core.errors import LtrakoError
 from ltrako.models import RequestStatus
@@ -67,7 +68,7 @@ def zab_day(
         stops = [
             {
                 "type": s.type.value,
-                "time": at.astimezone(runtime.zone).strftime("%H:%M") if (at := s.start or s.arrival) else "",
+                "time": local_label(at, runtime.zone) if (at := s.start or s.arrival) else "",
                 "request": s.request or "",
                 "place": names.place(s.location),
                 "blocked": row.blocked.get(s.request or ""),
@@ -87,8 +88,8 @@ def zab_day(
                 "stops": stops,
                 "persons": persons,
                 "blocked": row.blocked,
-                "start": tour.start.astimezone(runtime.zone).strftime("%H:%M") if tour.start else "",
-                "end": tour.end.astimezone(runtime.zone).strftime("%H:%M") if tour.end else "",
+                "start": local_label(tour.start, runtime.zone) if tour.start else "",
+                "end": local_label(tour.end, runtime.zone) if tour.end else "",
             }
         )
     unassigned = [

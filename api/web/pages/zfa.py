@@ -15,6 +15,7 @@ from api.gates import ZFA
 from api.web.pages.common import back_to, refusal, render, router
 from api.web.session import UserDep, page_allow
 from fixtures.reference import airport_timezone, is_known_airport
+from ltrako.core.clock import local_label
 from ltrako.core.db import transaction
 from ltrako.core.errors import InvalidInput, LtrakoError
 from ltrako.core.runtime import Runtime
@@ -52,9 +53,7 @@ def zfa_page(request: Request, user: UserDep, runtime: RuntimeDep) -> HTMLRespon
             "departure": airport_local(t.departure, t.airport),
             "due": airport_local(t.request_due, t.airport),
             "basis": BASIS_DE.get(t.basis, t.basis),
-            "decided": t.decided_at.astimezone(runtime.zone).strftime("%d.%m.%Y %H:%M")
-            if t.decided_at
-            else "",
+            "decided": local_label(t.decided_at, runtime.zone, "%d.%m.%Y %H:%M") if t.decided_at else "",
         }
 
     return render(

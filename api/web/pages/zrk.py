@@ -9,6 +9,7 @@ from api.deps import RuntimeDep
 from api.gates import ZRK
 from api.web.pages.common import back_to, refusal, render, router
 from api.web.session import UserDep, page_allow
+from ltrako.core.clock import local_label
 from ltrako.core.db import transaction
 from ltrako.core.errors import LtrakoError
 from ltrako.planning.names import read_names
@@ -37,7 +38,7 @@ def zrk_page(request: Request, user: UserDep, runtime: RuntimeDep) -> HTMLRespon
             {
                 "case": case,
                 "case_ref": person.case_ref if person else "",
-                "pickup": record.request.pickup_earliest.astimezone(runtime.zone).strftime("%d.%m.%Y %H:%M"),
+                "pickup": local_label(record.request.pickup_earliest, runtime.zone, "%d.%m.%Y %H:%M"),
                 "destination": names.place(record.request.dropoff_location_id),
                 "authority": names.abh(record.request.abh_id) or names.zab(record.request.zab_id),
             }
