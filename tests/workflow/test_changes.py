@@ -420,3 +420,67 @@ def test_a_dublin_record_only_on_a_dublin_hand_over(
     assert response.status_code == 422, response.text
     assert "request_id" in [p["field"] for p in response.json()["detail"]]
     assert "keine Dublin-Übergabe" in response.text
+
+
+def test_an_amendment_the_locked_tour_cannot_take_is_refused_and_nothing_changes(
+    client: TestClient, auth: Auth, runtime: Runtime, day: dt.date
+) -> None:
+    """A wheelchair on a tour whose vehicle has none: the crew and vehicle stay locked, so the
+    tour cannot be re-planned with it (409); two persons fit the seats and wait for the ZAB."""
+    early, _ = _essen_tour_of_two(client, auth, runtime)
+    before = _tours(runtime)
+    person = {"case_ref": "E-2026-0401", "nationality": "ALB", "gender": "m"}
+    wheelchair = client.patch(
+        f"{REQUESTS}/{early}",
+        json={"persons": [{**person, "wheelchair": True}]},
+        headers=auth("abh", **ESSEN_ABH),
+    )
+    assert wheelchair.status_code == 409 and "passt nicht" in wheelchair.json()["detail"]
+    two = [person, {"case_ref": "E-2026-0403", "nationality": "XKX", "gender": "m"}]
+    family = client.patch(f"{REQUESTS}/{early}", json={"persons": two}, headers=auth("zab", **ESSEN))
+    assert family.status_code == 202, family.text
+    assert family.json()["amendment"]["changes"]["persons"] == 2
+    assert _tours(runtime) == before
+    seen = client.get(f"{REQUESTS}/{early}", headers=auth("abh", **ESSEN_ABH)).json()
+    assert seen["person_count"] == 1, "unchanged until the ZAB confirms"
+
+
+def test_no_notifications_for_a_cancelled_request(
+    client: TestClient, auth: Auth, runtime: Runtime, day: dt.date
+) -> None:
+    """A transit decision on the flight tells the ABH of the live request, not of the cancelled one."""
+    legs = [
+        {
+            "flight_number": "AF1",
+            "from": "DUS",
+            "to": "CDG",
+            "departure": "2026-11-25T13:00",
+            "arrival": "2026-11-25T14:20",
+        },
+        {
+            "flight_number": "AF2",
+            "from": "CDG",
+            "to": "ALG",
+            "departure": "2026-11-25T16:30",
+            "arrival": "2026-11-25T18:10",
+        },
+    ]
+    booked = client.post(f"{API}/flights", json={"legs": legs}, headers=auth("zfa"))
+    assert booked.status_code == 201, booked.text
+    flight, (transit,) = booked.json()["id"], booked.json()["transits"]
+    gone = _submit(client, auth, {**_body("E-2026-0440", (6, 7), (7, 9)), "flight_id": flight})
+    live = _submit(client, auth, {**_body("E-2026-0441", (6, 7), (7, 9)), "flight_id": flight})
+    cancelled = client.post(
+        f"{REQUESTS}/{gone}/cancel", json={"reason": "voluntary_departure"}, headers=auth("zab", **ESSEN)
+    )
+    assert cancelled.status_code == 200
+    url = f"{API}/zfa/transits/{transit['id']}"
+    assert client.post(f"{url}/submit", headers=auth("zfa")).status_code == 200
+    decided = client.post(
+        f"{url}/decision", json={"approved": False, "reason": "Kapazität Flughafen"}, headers=auth("zfa")
+    )
+    assert decided.status_code == 200, decided.text
+    notes = _notes(client, auth)
+    assert [n["kind"] for n in notes if n["request_id"] == gone] == ["cancelled"]
+    (told,) = [n for n in notes if n["request_id"] == live and n["kind"] == "transit_decision"]
+    assert "abgelehnt" in told["text"] and "Grund: Kapazität Flughafen" in told["text"]
