@@ -5,10 +5,12 @@ commitment with the ZAB's confirmation, un-commit, the flight and calendar check
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 from sqlmodel import col, select
 
 from ltrako.core.clock import FixedClock
@@ -153,6 +155,10 @@ def test_zab_cancels_a_committed_request_tour_is_retimed_others_untouched_abh_no
     assert [(r, t) for r, t, _ in stops] == [(r, t) for r, t, _ in before["E-V1"][5] if r == late]
     assert start is not None and before["E-V1"][2] is not None and start > before["E-V1"][2]
     _valid(runtime)
+    crew_sheet = client.get(f"{API}/tours/{tour_id}/fahrauftrag", headers=auth("zab", **ESSEN))
+    assert crew_sheet.status_code == 200
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(crew_sheet.content)).pages)
+    assert late in text and early not in text, "the crew's Fahrauftrag follows at once"
 
     cancelled = [n for n in _notes(client, auth) if n["request_id"] == early and n["kind"] == "cancelled"]
     assert len(cancelled) == 1 and "untergetaucht" not in cancelled[0]["text"]  # the free text wins
