@@ -96,11 +96,12 @@ def planning_zab(principal: Principal, requested: str | None) -> str:
 
 
 def reads_request(principal: Principal, request: TransportRequest) -> bool:
-    """ABH: its own requests; ZAB: requests of its district; ZFA, ZRK, admin: all; others none."""
+    """ABH: its own requests; ZAB: requests of its district and those it carries (after a
+    Transportübernahme); ZFA, ZRK, admin: all; others none."""
     if principal.role is Role.ABH:
         return request.abh_id == principal.abh_id
     if principal.role is Role.ZAB:
-        return request.zab_id == principal.zab_id
+        return principal.zab_id in (request.zab_id, request.carrier_zab_id)
     return principal.role in CASE_READ
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pycountry
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, or_, select
 
 from ltrako.core import audit, policy
 from ltrako.core.clock import OUT_OF_RANGE, clock_of, in_service_range, local_label
@@ -564,8 +564,8 @@ def list_requests(
     query = select(TransportRequest)
     if (abh := policy.abh_of(principal)) is not None:
         query = query.where(TransportRequest.abh_id == abh)
-    elif (zab := policy.zab_of(principal)) is not None:
-        query = query.where(TransportRequest.zab_id == zab)
+    elif (zab := policy.zab_of(principal)) is not None:  # its district's, and those it carries
+        query = query.where(or_(TransportRequest.zab_id == zab, TransportRequest.carrier_zab_id == zab))
     if day is not None:
         query = query.where(TransportRequest.service_date == day)
     if status is not None:

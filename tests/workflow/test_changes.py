@@ -18,7 +18,7 @@ from ltrako.core.db import transaction
 from ltrako.core.runtime import Runtime
 from ltrako.core.security import Principal, Role
 from ltrako.models import AuditEvent, RequestStatusChange, Tour, TourEscort, TourStop, TransportRequest
-from ltrako.planning import dayplan
+from ltrako.planning import dayplan, restplatz
 from ltrako.planning.scenario import export_scenario
 from ltrako.planning.tours import committed_plan
 from planner.validate import validate
@@ -490,3 +490,41 @@ def test_no_notifications_for_a_cancelled_request(
     assert [n["kind"] for n in notes if n["request_id"] == gone] == ["cancelled"]
     (told,) = [n for n in notes if n["request_id"] == live and n["kind"] == "transit_decision"]
     assert "abgelehnt" in told["text"] and "Grund: Kapazität Flughafen" in told["text"]
+
+
+def test_the_carrying_zab_cancels_a_taken_over_request_and_its_own_tour_is_released(
+    client: TestClient, auth: Auth, runtime: Runtime, day: dt.date
+) -> None:
+    """Essen's crew can drive one of two simultaneous trips; the other goes to the pool and Köln
+    takes it over. Köln (the carrier, not the responsible ZAB) cancels it: Köln's tour is
+    released, Essen's stays, and the ABH hears who took it over and who cancelled."""
+    first = _submit(client, auth, _body("E-2026-0450", (6, 7), (7, 9)))
+    second = _submit(client, auth, _body("E-2026-0451", (6, 7), (7, 9)))
+    _commit(runtime, "ZAB-E")
+    essen_tour = _tours(runtime)["E-V1"]
+    pooled = second if {r for r, _, _ in essen_tour[5]} == {first} else first
+    rejected = client.post(
+        f"{REQUESTS}/{pooled}/reject", json={"reason": "no_staff"}, headers=auth("zab", **ESSEN)
+    )
+    assert rejected.status_code == 200, rejected.text
+    koeln = Principal("disp-k", Role.ZAB, zab_id="ZAB-K")
+    restplatz.run_pool(runtime, DAY, actor=koeln, time_limit_s=3)
+    with transaction(runtime.sessions) as session:
+        (offer,) = restplatz.offers(session, koeln, day=DAY)
+        assert offer.id is not None and offer.request_ids == [pooled]
+        restplatz.take_over(session, koeln, offer_id=offer.id, timezone="Europe/Berlin")
+    assert "K-V1" in _tours(runtime)
+
+    cancelled = client.post(
+        f"{REQUESTS}/{pooled}/cancel", json={"reason": "unfit_to_travel"}, headers=auth("zab", **KOELN)
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    after = _tours(runtime)
+    assert "K-V1" not in after and after["E-V1"] == essen_tour
+    told = {n["kind"]: n["text"] for n in _notes(client, auth) if n["request_id"] == pooled}
+    assert (
+        "ZAB Köln" in told["taken_over"]
+        and "ZAB Köln" in told["cancelled"]
+        and "reiseunfähig" in told["cancelled"]
+    )
+    assert "kein Personal" in told["rejected"]
