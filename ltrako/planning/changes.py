@@ -329,6 +329,7 @@ def amend_request(
     tour = tour_of(session, row) if status in COMMITTED else None
     if tour is None or tour.tour_id is None:
         _apply(session, principal, row, draft, timezone)
+        _withdraw_offers(session, row.id)  # offers were computed with the old request
         if status is S.PLANNED:
             lifecycle.record_status(session, row, S.SUBMITTED, actor=principal, reason_code="amended")
         else:
