@@ -121,3 +121,41 @@ def test_abh_amends_a_committed_request_and_the_zab_confirms_then_uncommits(
     )
     assert gone.status_code == 303 and "aufgehoben" in client.get(gone.headers["location"]).text
     assert "E-V1" not in _tours(runtime)
+
+
+def test_abh_links_a_flight_on_the_edit_page_checked_against_the_hand_over(
+    client: TestClient, auth: Auth, runtime: Runtime
+) -> None:
+    with transaction(runtime.sessions) as session:
+        import_scenario(session, scenario=two_zab_day(DAY), actor=SYSTEM)
+    rid = _submit(client, auth, _body("E-2026-0510", (6, 7), (7, 9)))
+    leg = {
+        "flight_number": "W6 1",
+        "from": "CGN",
+        "to": "TIA",
+        "departure": f"{DAY}T13:00",
+        "arrival": f"{DAY}T15:00",
+    }
+    cologne = client.post("/api/v1/flights", json={"legs": [leg]}, headers=auth("zfa")).json()["id"]
+    dus = client.post("/api/v1/flights", json={"legs": [{**leg, "from": "DUS"}]}, headers=auth("zfa")).json()[
+        "id"
+    ]
+    _as(client, auth, "abh", **ESSEN_ABH)
+    page = client.get(f"/web/auftraege/{rid}")
+    assert f'<option value="{cologne}"' in page.text
+    form = {
+        "pickup_from": f"{DAY}T06:00",
+        "pickup_until": f"{DAY}T07:00",
+        "dropoff_until": f"{DAY}T09:00",
+        "priority": "5",
+    }
+    wrong = client.post(f"/web/auftraege/{rid}/aendern", data={**form, "flight_id": str(cologne)})
+    assert (
+        wrong.status_code == 422 and 'id="flight_id-fehler"' in wrong.text and "Flughafen CGN" in wrong.text
+    )
+    linked = client.post(
+        f"/web/auftraege/{rid}/aendern", data={**form, "flight_id": str(dus)}, follow_redirects=False
+    )
+    assert linked.status_code == 303 and "ge%C3%A4ndert" in linked.headers["location"]
+    seen = client.get(f"/api/v1/transport-requests/{rid}", headers=auth("abh", **ESSEN_ABH)).json()
+    assert seen["flight_id"] == dus

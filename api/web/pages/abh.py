@@ -129,7 +129,7 @@ def _abh(
             for r in records
         ]
         groups = _location_groups(session)
-        flights = _flights(session, runtime)
+        flights = booked_flights(session, runtime)
         abh_name = names.abh(user.abh_id)
         unread = notifications.unread_count(session, user.abh_id or "")
     own_place = _own_place(user)
@@ -192,7 +192,7 @@ def _location_groups(session: Session) -> dict[LocationKind, list[tuple[str, str
     return out
 
 
-def _flights(session: Session, runtime: Runtime) -> list[tuple[str, str]]:
+def booked_flights(session: Session, runtime: Runtime) -> list[tuple[str, str]]:
     """Booked flights departing from today on (ZFA bookings: numbers and airports, no persons)."""
     today = dt.datetime.combine(runtime.clock.today(), dt.time(0), tzinfo=runtime.zone)
     legs: dict[int, list[FlightLeg]] = {}

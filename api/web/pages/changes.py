@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, col, select
 
 from api.deps import RuntimeDep
+from api.web.pages.abh import booked_flights
 from api.web.pages.common import back_to, day_or_tomorrow, refusal, render, router
 from api.web.session import UserDep, page_allow
 from ltrako.core import audit, policy
@@ -127,6 +128,7 @@ def _request_page(
             ).all()
             names = read_names(session, places={row.pickup_location_id, row.dropoff_location_id})
             pending = changes.pending_of(session, row.id)
+            flights = booked_flights(session, runtime)
             detail = _detail(row, tour, names, runtime)
             steps = [
                 {
@@ -145,6 +147,7 @@ def _request_page(
     }
     defaults = {k: v.astimezone(runtime.zone).strftime("%Y-%m-%dT%H:%M") for k, v in local.items()}
     defaults["priority"] = str(row.priority)
+    defaults["flight_id"] = str(row.flight_id or "")
     open_ = RequestStatus(row.status) not in TERMINAL
     response = render(
         request,
@@ -155,6 +158,7 @@ def _request_page(
         values={**defaults, **values},
         errors=errors,
         reasons=CANCEL_REASONS,
+        flights=flights,
         can_change=open_ and policy.decides_request(user, row),
         can_cancel=open_ and policy.cancels_request(user, row),
         pending=pending.id if pending is not None else None,
@@ -192,9 +196,8 @@ def _detail(row: TransportRequest, tour: Any, names: Any, runtime: Runtime) -> d
 @router.post("/auftraege/{request_id}/aendern", dependencies=[page_allow(*CHANGERS)])
 async def request_amend(request_id: str, request: Request, user: UserDep, runtime: RuntimeDep) -> Response:
     form = await request.form()
-    values = {
-        k: str(form.get(k, "")).strip() for k in ("pickup_from", "pickup_until", "dropoff_until", "priority")
-    }
+    keys = ("pickup_from", "pickup_until", "dropoff_until", "priority", "flight_id")
+    values = {k: str(form.get(k, "")).strip() for k in keys}
     errors: dict[str, str] = {}
     instants: dict[str, dt.datetime] = {}
     for key in ("pickup_from", "pickup_until", "dropoff_until"):
@@ -206,6 +209,8 @@ async def request_amend(request_id: str, request: Request, user: UserDep, runtim
         instants[key] = given if given.tzinfo is not None else given.replace(tzinfo=runtime.zone)
     if not values["priority"].isdigit() or not 1 <= int(values["priority"]) <= 5:
         errors["priority"] = "Priorität 1 bis 5."
+    if values["flight_id"] and not values["flight_id"].isdigit():
+        errors["flight_id"] = "Flug aus der Liste wählen."
     if errors:
         return _request_page(request, user, runtime, request_id, values=values, errors=errors)
     try:
@@ -225,6 +230,8 @@ async def request_amend(request_id: str, request: Request, user: UserDep, runtim
                     row.dropoff_service_min,
                 ),
                 priority=int(values["priority"]),
+                flight_id=int(values["flight_id"]) if values["flight_id"] else None,
+                clear_flight=not values["flight_id"],
             )
             result = changes.amend_request(
                 session,
@@ -260,6 +267,8 @@ def _form_field(problem: FieldProblem) -> str:
         "dropoff.latest": "dropoff_until",
         "dropoff.earliest": "dropoff_until",
         "priority": "priority",
+        "flight_id": "flight_id",
+        "dropoff.location": "flight_id",  # the form keeps the place: a flight from elsewhere
     }
     return mapping.get(problem.field, "form")
 
