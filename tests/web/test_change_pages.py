@@ -49,7 +49,8 @@ def test_abh_sees_the_planned_pickup_cancels_and_reads_its_notifications(
         follow_redirects=False,
     )
     assert done.status_code == 303 and "storniert" in done.headers["location"]
-    assert client.get(f"/web/auftraege/{early}").text.count("storniert") >= 1
+    history = client.get(f"/web/auftraege/{early}").text
+    assert "storniert" in history and "untergetaucht" in history and "Tour festgelegt" in history
     assert {r for r, _, _ in _tours(runtime)["E-V1"][5]} == {late}
 
     _as(client, auth, "zab", zab="ZAB-E")  # the ZAB cancels the other one on its page

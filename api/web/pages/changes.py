@@ -35,6 +35,25 @@ from planner.model import StopType
 
 STOP_LABELS = {StopType.PICKUP: "Abholung", StopType.DROPOFF: "Übergabe", StopType.BREAK: "Pause"}
 CHANGERS = (Role.ABH, Role.ZAB, Role.ADMIN)
+# What the status history's event codes mean (reason codes of cancellations and rejections are
+# the lifecycle's and the planning's, `notifications.REASON_LABELS`).
+HISTORY_LABELS = {
+    "plan": "vom Planer vorgeschlagen",
+    "accepted": "Tour festgelegt",
+    "takeover": "aus der Restplatzbörse übernommen",
+    "tour_retimed": "Tour neu berechnet",
+    "amended": "geändert",
+    "amendment_requested": "Änderung beantragt",
+    "amendment_confirmed": "Änderung bestätigt",
+    "amendment_rejected": "Änderung abgelehnt",
+    "uncommitted": "Tour aufgehoben",
+}
+
+
+def history_label(code: str | None) -> str:
+    if not code:
+        return ""
+    return HISTORY_LABELS.get(code) or notifications.REASON_LABELS.get(code, code)
 
 
 def _at(instant: dt.datetime | None, runtime: Runtime, fmt: str = "%d.%m.%Y %H:%M") -> str:
@@ -134,7 +153,7 @@ def _request_page(
                 {
                     "at": _at(h.at, runtime),
                     "status": LABELS_DE[RequestStatus(h.to_status)],
-                    "reason": h.reason_code or "",
+                    "reason": history_label(h.reason_code),
                 }
                 for h in history
             ]
