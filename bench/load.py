@@ -111,6 +111,7 @@ from ltrako.planning import dayplan, restplatz
 from ltrako.planning.dayplan import RejectReason
 from ltrako.planning.demo import load_demo_day
 from ltrako.requests.seed import load_reference
+from planner.params import SolveParams
 
 ROOT = Path(__file__).resolve().parent.parent
 API = "/api/v1"
@@ -293,7 +294,9 @@ def _daily_loop(url: str, day: dt.date, first_pass_s: float, pool_s: float) -> s
         zabs = sorted(session.exec(select(Zab.id)).all())
     tours = 0
     for zab in zabs:
-        version = dayplan.plan_day(runtime, ADMIN, day=day, zab_id=zab, time_limit_s=first_pass_s)
+        version = dayplan.plan_day(
+            runtime, ADMIN, day=day, zab_id=zab, params=SolveParams(time_limit_s=first_pass_s)
+        )
         assert version.id is not None
         for index in range(len(version.plan["tours"])):
             try:
@@ -304,9 +307,11 @@ def _daily_loop(url: str, day: dt.date, first_pass_s: float, pool_s: float) -> s
                 pass
         with transaction(runtime.sessions) as session:
             dayplan.reject_unassigned(session, ADMIN, version_id=version.id, timezone=TZ)
-    run = restplatz.run_pool(runtime, day, actor=ADMIN, time_limit_s=pool_s)
+    run = restplatz.run_pool(runtime, day, actor=ADMIN, params=SolveParams(time_limit_s=pool_s))
     if run is not None and run.pool_size and not run.offers_made:  # too short for this pool, or the
-        run = restplatz.run_pool(runtime, day, actor=ADMIN, time_limit_s=pool_s * 3)  # CPU is shared
+        run = restplatz.run_pool(
+            runtime, day, actor=ADMIN, params=SolveParams(time_limit_s=pool_s * 3)
+        )  # CPU is shared
     with transaction(runtime.sessions) as session:
         requests = session.exec(
             select(func.count()).select_from(TransportRequest).where(TransportRequest.service_date == day)

@@ -38,6 +38,7 @@ from ltrako.models import (
 )
 from ltrako.planning import dayplan, restplatz
 from ltrako.planning.scenario import import_scenario
+from planner.params import SolveParams
 from tests.factories import request_body, two_zab_day
 from tests.reliability.instances import ROOT, Instance, Proxy, Worker, instances
 
@@ -130,12 +131,12 @@ def _offer_for_koeln(runtime: Runtime, base: str, auth: Auth) -> int:
     for case in ("E-2026-0001", "E-2026-0002"):
         assert _submit(base, abh, case).status_code == 201
     essen = Principal("disponent-e", Role.ZAB, zab_id="ZAB-E")
-    version = dayplan.plan_day(runtime, essen, day=DAY, zab_id=None, time_limit_s=3)
+    version = dayplan.plan_day(runtime, essen, day=DAY, zab_id=None, params=SolveParams(time_limit_s=3))
     assert version.id is not None
     with transaction(runtime.sessions) as session:
         dayplan.accept_tour(session, essen, version_id=version.id, tour_index=0, timezone="Europe/Berlin")
         dayplan.reject_unassigned(session, essen, version_id=version.id, timezone="Europe/Berlin")
-    run = restplatz.run_pool(runtime, DAY, actor=SYSTEM, time_limit_s=3)
+    run = restplatz.run_pool(runtime, DAY, actor=SYSTEM, params=SolveParams(time_limit_s=3))
     assert run is not None and run.offers_made == 1
     with transaction(runtime.sessions) as session:
         offer = session.exec(select(RestplatzOffer).where(RestplatzOffer.status == OfferStatus.OPEN)).one()
