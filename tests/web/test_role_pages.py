@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlmodel import select
 
-from api.web.pages import charter as charter_pages
 from ltrako.core.db import transaction
 from ltrako.core.runtime import Runtime
 from ltrako.models import DublinTransfer, Flight, FlightLeg, MedicalReception, ReceptionStatus
@@ -169,7 +168,7 @@ def test_zab_registers_a_dublin_transfer_and_lists_its_deadline(
 def test_zfa_creates_chooses_plans_a_charter_and_prints_the_manifest(
     client: TestClient, auth: Auth, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(charter_pages, "PLAN_SECONDS", 2.0)
+    monkeypatch.setattr("api.web.pages.common.PLAN_SECONDS", 2.0)
     flight_day = dt.date(2026, 12, 2)
     _roster(runtime, flight_day)
     case = {
