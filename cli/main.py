@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import signal
 import subprocess
 import sys
 from collections import Counter
@@ -159,6 +161,9 @@ def serve(
     upgrade(_runtime().engine)
     os.environ["LTRAKO_SCHEDULER"] = "1" if scheduler else "0"
     proxies = [p.strip() for p in Settings().trusted_proxies.split(",") if p.strip()]
+    # uvicorn re-raises the SIGTERM it handled once it has shut down; as SystemExit here, so that
+    # the worker processes are stopped below instead of being left behind.
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     planners = _start_workers(Settings().worker_processes)
     try:
         # Imported by name: the web layer sits above ltrako and is loaded only here.
@@ -173,12 +178,21 @@ def serve(
         )
     finally:
         _stop_workers(planners)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _end_with_parent() -> None:
+    """In a worker about to start: SIGTERM when `serve` dies, also when it is killed (Linux)."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _start_workers(count: int) -> list[subprocess.Popen[bytes]]:
     """`count` planning worker processes (`ltrako worker`), each a process of its own."""
     command = [sys.executable, "-m", "cli.main", "worker"]
-    started = [subprocess.Popen(command) for _ in range(count)]
+    started = [subprocess.Popen(command, preexec_fn=_end_with_parent) for _ in range(count)]
     if started:
         typer.echo(f"{count} Planungs-Worker-Prozess(e) gestartet (LTRAKO_WORKER_PROCESSES).")
     return started
@@ -206,6 +220,7 @@ def worker(
     Any number of workers on any machine may share one PostgreSQL; a job whose worker dies is
     taken over by another after its lease (LTRAKO_JOB_LEASE_S) has run out.
     """
+    import os
     import signal
     import threading
 
@@ -213,6 +228,8 @@ def worker(
 
     rt = _runtime()
     upgrade(rt.engine)
+    if rt.settings.worker_nice:  # the API processes on the machine come first (LTRAKO_WORKER_NICE)
+        os.nice(rt.settings.worker_nice)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     workers = [

@@ -121,7 +121,7 @@ class _FakeProcess:
     started: ClassVar[list[list[str]]] = []
     stopped: ClassVar[int] = 0
 
-    def __init__(self, command: list[str]) -> None:
+    def __init__(self, command: list[str], **_options: object) -> None:
         self.command, self.running = command, True
         _FakeProcess.started.append(command)
 

@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     # request: `ltrako serve` starts `worker_processes` `ltrako worker` processes beside the API
     # (0 when separate `ltrako worker` processes on other machines do the planning).
     worker_processes: int = Field(default=1, ge=0, le=8)
+    # Workers lower their CPU priority by this much (nice): a solve takes what the API leaves.
+    worker_nice: int = Field(default=10, ge=0, le=19)
     # A bounded queue: a new job is refused (429, Retry-After) when this many wait already, or
     # when its owner has `job_owner_limit` jobs queued or running.
     job_queue_limit: int = Field(default=20, ge=1, le=1000)
