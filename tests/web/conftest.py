@@ -81,11 +81,11 @@ def live(web_runtime: Runtime) -> Iterator[str]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline, started = time.monotonic() + 20, threading.Event()
     while not server.started:
         if time.monotonic() > deadline:
             raise RuntimeError("service did not start")
-        time.sleep(0.05)
+        started.wait(0.05)  # not time.sleep: it fails under faketime
     # The planning worker: a thread of the test process, as `ltrako serve` starts a process.
     stop = threading.Event()
     worker = threading.Thread(target=jobs.work, args=(web_runtime, stop, "web-worker"), daemon=True)
