@@ -8,7 +8,6 @@ service (the workers get SIGTERM as their parent dies) no worker is left behind.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from ltrako.core.clock import SystemClock
 from ltrako.core.config import Settings
 from ltrako.core.security import Role, local_issuer
 from tests.conftest import TEST_SECRET
-from tests.reliability.instances import ROOT, eventually
+from tests.reliability.instances import ROOT, _env, eventually
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -50,14 +49,7 @@ def _alive(pid: int) -> bool:
 
 
 def _serve(db_url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LTRAKO_") and k != "DATABASE_URL"}
-    env.update(
-        LTRAKO_DATABASE_URL=db_url,
-        LTRAKO_JWT_SECRET=TEST_SECRET,
-        LTRAKO_WORKER_PROCESSES="2",
-        LTRAKO_JOB_POLL_S="0.2",
-        PYTHONPATH=str(ROOT),
-    )
+    env = _env(db_url, worker_processes="2", job_poll_s="0.2")
     command = [sys.executable, "-m", "cli.main", "serve", "--no-scheduler", "--port", str(port)]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
