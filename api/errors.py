@@ -23,6 +23,7 @@ from api.schemas.common import DB_INT_MAX
 from ltrako.core.clock import FIRST_DAY, LAST_DAY
 from ltrako.core.db import transaction
 from ltrako.core.errors import (
+    Busy,
     Conflict,
     FieldProblem,
     Forbidden,
@@ -36,7 +37,14 @@ from ltrako.core.security import TokenError
 
 log = logging.getLogger(__name__)
 
-STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidInput: 422, PlanInvalid: 500}
+STATUS = {
+    NotFound: 404,
+    Forbidden: 403,
+    Conflict: 409,
+    InvalidInput: 422,
+    Busy: 429,
+    PlanInvalid: 500,
+}
 
 MESSAGES_DE = {
     "missing": "Pflichtfeld fehlt.",
@@ -130,7 +138,8 @@ async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, InvalidInput):
         return _unprocessable([_problem(p) for p in exc.problems])
     status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
-    return JSONResponse(status_code=status, content={"detail": exc.message})
+    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, Busy) else None
+    return JSONResponse(status_code=status, content={"detail": exc.message}, headers=headers)
 
 
 def record_refusal(request: Request, exc: Forbidden) -> None:

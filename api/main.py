@@ -31,7 +31,6 @@ from ltrako.core.config import Settings
 from ltrako.core.oidc import Provider
 from ltrako.core.runtime import Runtime, open_runtime
 from ltrako.core.security import build_verifier, check_production
-from ltrako.workers.jobs import start_threads
 
 API_PREFIX = "/api/v1"
 
@@ -43,11 +42,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        """Planning workers (LTRAKO_WORKER_THREADS) and, when LTRAKO_SCHEDULER is set, the nightly
-        Restplatzbörse batch run inside the service; both stop with it."""
+        """When LTRAKO_SCHEDULER is set, the nightly batch runs inside the service (it only queues
+        jobs). No solver runs in this process: the planning workers are processes of their own
+        (`ltrako serve` starts LTRAKO_WORKER_PROCESSES of them, or `ltrako worker`)."""
         settings = runtime.settings
         to_thread.current_default_thread_limiter().total_tokens = settings.db_pool_size
-        stop_workers, _threads = start_threads(runtime, settings.worker_threads)
         scheduler = None
         if settings.scheduler:
             from ltrako.workers.nightly import start_scheduler
@@ -56,7 +55,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         try:
             yield
         finally:
-            stop_workers.set()
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
 

@@ -31,8 +31,8 @@ unless `--think-ms`; then an exponential pause of that mean between operations),
 Besides the clients, in every stage: a planning job (`plan`) every `--plan-every` seconds,
 POST /jobs (`plan_day`) for the stage's pool day with `time_limit_s = --plan-limit`, the ZABs
 in turn, solved by one separate `ltrako worker` process (the instances run no planning
-threads: LTRAKO_WORKER_THREADS=0, the production set-up); `--sync-plans` plans with POST
-/plans inside the service's workers instead (the solver then holds their GIL while it runs);
+threads, the production set-up); `--sync-plans` plans with POST /plans instead, which since
+issue 16.5 queues a job too (it solved inside the service's workers before, holding their GIL);
 and the baseline, GET /health every 100 ms (`health`), whose p95 at the same load is the
 reference for the read p95 (`read-p95/health-p95`).
 
@@ -111,6 +111,7 @@ from ltrako.planning import dayplan, restplatz
 from ltrako.planning.dayplan import RejectReason
 from ltrako.planning.demo import load_demo_day
 from ltrako.requests.seed import load_reference
+from planner.params import SolveParams
 
 ROOT = Path(__file__).resolve().parent.parent
 API = "/api/v1"
@@ -293,7 +294,9 @@ def _daily_loop(url: str, day: dt.date, first_pass_s: float, pool_s: float) -> s
         zabs = sorted(session.exec(select(Zab.id)).all())
     tours = 0
     for zab in zabs:
-        version = dayplan.plan_day(runtime, ADMIN, day=day, zab_id=zab, time_limit_s=first_pass_s)
+        version = dayplan.plan_day(
+            runtime, ADMIN, day=day, zab_id=zab, params=SolveParams(time_limit_s=first_pass_s)
+        )
         assert version.id is not None
         for index in range(len(version.plan["tours"])):
             try:
@@ -304,9 +307,11 @@ def _daily_loop(url: str, day: dt.date, first_pass_s: float, pool_s: float) -> s
                 pass
         with transaction(runtime.sessions) as session:
             dayplan.reject_unassigned(session, ADMIN, version_id=version.id, timezone=TZ)
-    run = restplatz.run_pool(runtime, day, actor=ADMIN, time_limit_s=pool_s)
+    run = restplatz.run_pool(runtime, day, actor=ADMIN, params=SolveParams(time_limit_s=pool_s))
     if run is not None and run.pool_size and not run.offers_made:  # too short for this pool, or the
-        run = restplatz.run_pool(runtime, day, actor=ADMIN, time_limit_s=pool_s * 3)  # CPU is shared
+        run = restplatz.run_pool(
+            runtime, day, actor=ADMIN, params=SolveParams(time_limit_s=pool_s * 3)
+        )  # CPU is shared
     with transaction(runtime.sessions) as session:
         requests = session.exec(
             select(func.count()).select_from(TransportRequest).where(TransportRequest.service_date == day)
@@ -364,7 +369,7 @@ class Service:
         self.log_path = log_path
         env = {k: v for k, v in os.environ.items() if not k.startswith("LTRAKO_") and k != "DATABASE_URL"}
         env.update(DATABASE_URL=url, LTRAKO_JWT_SECRET=secret, LTRAKO_SCHEDULER="0", LTRAKO_TIMEZONE=TZ)
-        env.update(LTRAKO_WORKER_THREADS="0", LTRAKO_JOB_POLL_S="0.5")
+        env.update(LTRAKO_JOB_POLL_S="0.5")  # a bare uvicorn instance runs no planning worker
         command = [
             sys.executable, "-m", "uvicorn", "--factory", app,
             "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers),
@@ -697,7 +702,7 @@ class LoadRun:
                 "plan",
                 "POST",
                 "/plans" if sync else "/jobs",
-                expected=frozenset({201 if sync else 202}),
+                expected=frozenset({202}),  # both queue: no request solves (issue 16.5)
                 json=body if sync else {"kind": "plan_day", **body},
                 headers=self.tokens(Role.ZAB, zab, f"load-planner-{zab}"),
             )
@@ -970,7 +975,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     )
     parser.add_argument("--keep", action="store_true", help="keep the database")
     parser.add_argument(
-        "--sync-plans", action="store_true", help="plan with POST /plans in the service, not via jobs"
+        "--sync-plans", action="store_true", help="POST /plans (queues too, issue 16.5) instead of POST /jobs"
     )
     parser.add_argument("--csv", type=Path, help="default bench/results/load.csv (smoke: load_smoke.csv)")
     parser.add_argument("--seed", type=int, default=1)

@@ -48,6 +48,7 @@ from ltrako.planning import dayplan, restplatz
 from ltrako.planning.demo import load_demo_day
 from ltrako.planning.scenario import export_scenario
 from ltrako.planning.tours import committed_plan, committed_tours
+from planner.params import SolveParams
 from planner.validate import validate
 from zfa import medical, workflow
 
@@ -96,7 +97,9 @@ def one_day(
             zabs = sorted(session.exec(select(Zab.id)).all())
         requests = len(summary.day.scenario.requests)
         for zab in zabs:
-            version = dayplan.plan_day(runtime, ADMIN, day=DAY, zab_id=zab, time_limit_s=first_s)
+            version = dayplan.plan_day(
+                runtime, ADMIN, day=DAY, zab_id=zab, params=SolveParams(time_limit_s=first_s)
+            )
             assert version.id is not None
             with transaction(runtime.sessions) as session:
                 for index in range(len(version.plan["tours"])):
@@ -113,7 +116,7 @@ def one_day(
                 ).all()
             )
         began = time.perf_counter()
-        run = restplatz.run_pool(runtime, DAY, actor=ADMIN, time_limit_s=pool_s)
+        run = restplatz.run_pool(runtime, DAY, actor=ADMIN, params=SolveParams(time_limit_s=pool_s))
         run_s = time.perf_counter() - began
         assert run is not None
         with transaction(runtime.sessions) as session:

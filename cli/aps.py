@@ -14,6 +14,7 @@ from ltrako.core.db import transaction, upgrade
 from ltrako.core.errors import InvalidInput, LtrakoError
 from ltrako.core.runtime import Runtime, open_runtime
 from ltrako.core.security import SYSTEM
+from planner.params import SolveParams
 
 aps_app = typer.Typer(help="APS: Planungsstatistik und Tabellen für Landtagsanfragen.", no_args_is_help=True)
 FORMATS = ("csv", "xlsx", "html")
@@ -202,7 +203,9 @@ def charter_plan(
     from ltrako.planning.charter import plan_charter
 
     try:
-        charter = plan_charter(_runtime(), SYSTEM, charter_id=charter_id, time_limit_s=time_limit)
+        charter = plan_charter(
+            _runtime(), SYSTEM, charter_id=charter_id, params=SolveParams(time_limit_s=time_limit)
+        )
     except LtrakoError as exc:
         _fail(exc.message)
         return

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import signal
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -140,7 +143,11 @@ def serve(
         help="Demo-Anmeldung der Seiten (Rolle wählen, ohne Passwort; nie in der Produktion).",
     ),
 ) -> None:
-    """Run the HTTP API (OpenAPI at /docs) and the pages, with the nightly Restplatzbörse batch."""
+    """Run the HTTP API (OpenAPI at /docs) and the pages, with the nightly Restplatzbörse batch.
+
+    No solver runs in the API processes: LTRAKO_WORKER_PROCESSES (default 1) `ltrako worker`
+    processes are started beside them and stopped with them (0: workers run elsewhere).
+    """
     import os
 
     import uvicorn
@@ -154,16 +161,54 @@ def serve(
     upgrade(_runtime().engine)
     os.environ["LTRAKO_SCHEDULER"] = "1" if scheduler else "0"
     proxies = [p.strip() for p in Settings().trusted_proxies.split(",") if p.strip()]
-    # Imported by name: the web layer sits above ltrako and is loaded only here.
-    uvicorn.run(
-        "api.main:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=bool(proxies),  # X-Forwarded-* only from configured proxies
-        forwarded_allow_ips=proxies or None,
-    )
+    # uvicorn re-raises the SIGTERM it handled once it has shut down; as SystemExit here, so that
+    # the worker processes are stopped below instead of being left behind.
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    planners = _start_workers(Settings().worker_processes)
+    try:
+        # Imported by name: the web layer sits above ltrako and is loaded only here.
+        uvicorn.run(
+            "api.main:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=bool(proxies),  # X-Forwarded-* only from configured proxies
+            forwarded_allow_ips=proxies or None,
+        )
+    finally:
+        _stop_workers(planners)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _end_with_parent() -> None:
+    """In a worker about to start: SIGTERM when `serve` dies, also when it is killed (Linux)."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _start_workers(count: int) -> list[subprocess.Popen[bytes]]:
+    """`count` planning worker processes (`ltrako worker`), each a process of its own."""
+    command = [sys.executable, "-m", "cli.main", "worker"]
+    started = [subprocess.Popen(command, preexec_fn=_end_with_parent) for _ in range(count)]
+    if started:
+        typer.echo(f"{count} Planungs-Worker-Prozess(e) gestartet (LTRAKO_WORKER_PROCESSES).")
+    return started
+
+
+def _stop_workers(started: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM: a worker finishes its job's bookkeeping; one that does not stop in time is killed
+    (its job is taken over by the next worker after the lease runs out)."""
+    for process in started:
+        if process.poll() is None:
+            process.terminate()
+    for process in started:
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 @app.command()
@@ -175,6 +220,7 @@ def worker(
     Any number of workers on any machine may share one PostgreSQL; a job whose worker dies is
     taken over by another after its lease (LTRAKO_JOB_LEASE_S) has run out.
     """
+    import os
     import signal
     import threading
 
@@ -182,6 +228,8 @@ def worker(
 
     rt = _runtime()
     upgrade(rt.engine)
+    if rt.settings.worker_nice:  # the API processes on the machine come first (LTRAKO_WORKER_NICE)
+        os.nice(rt.settings.worker_nice)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     workers = [
@@ -332,7 +380,8 @@ def restplatz_run(
 
     rt = _runtime()
     upgrade(rt.engine)
-    run = run_pool(rt, date.date(), actor=SYSTEM, time_limit_s=time_limit)
+    params = SolveParams(time_limit_s=time_limit) if time_limit is not None else None
+    run = run_pool(rt, date.date(), actor=SYSTEM, params=params)
     assert run is not None
     typer.echo(
         f"Restplatzbörse {run.day:%d.%m.%Y}: Lauf {run.id} {run.status.value}; Pool {run.pool_size}, "

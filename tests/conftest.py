@@ -30,6 +30,7 @@ from ltrako.core.db import make_engine, normalize_url, session_factory, transact
 from ltrako.core.runtime import Runtime, runtime_on
 from ltrako.core.security import LocalIssuer, Role, local_issuer
 from ltrako.requests.seed import load_reference
+from ltrako.workers import jobs
 
 POSTGRES_URL = os.environ.get("LTRAKO_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("LTRAKO_REQUIRE_POSTGRES") == "1"
@@ -163,3 +164,9 @@ def auth(settings: Settings, clock: FixedClock) -> Callable[..., Headers]:
 def process_auth(settings: Settings) -> Callable[..., Headers]:
     """As `auth`, for service processes a test starts: they run on the machine's clock."""
     return _headers_of(local_issuer(settings, SystemClock()))
+
+
+@pytest.fixture
+def drain(runtime: Runtime) -> Callable[[], int]:
+    """Run every queued planning job now, one after the other in this thread (no worker, no wait)."""
+    return lambda: jobs.run_queued(runtime, "test-worker")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from typer.testing import CliRunner
@@ -108,6 +109,49 @@ def test_serve_believes_forwarded_headers_only_from_configured_proxies(
     sign-in rate limit counts by, for any client); with it, only those proxies are believed."""
     started: dict[str, object] = {}
     monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: started.update(kwargs))
-    result = runner.invoke(app, ["serve", "--no-scheduler"], env={**env, "LTRAKO_TRUSTED_PROXIES": proxies})
+    env = {**env, "LTRAKO_TRUSTED_PROXIES": proxies, "LTRAKO_WORKER_PROCESSES": "0"}
+    result = runner.invoke(app, ["serve", "--no-scheduler"], env=env)
     assert result.exit_code == 0, result.output
     assert started["proxy_headers"] is headers and started["forwarded_allow_ips"] == allowed
+
+
+class _FakeProcess:
+    """A stand-in for a `ltrako worker` process: records how it is started and stopped."""
+
+    started: ClassVar[list[list[str]]] = []
+    stopped: ClassVar[int] = 0
+
+    def __init__(self, command: list[str], **_options: object) -> None:
+        self.command, self.running = command, True
+        _FakeProcess.started.append(command)
+
+    def poll(self) -> int | None:
+        return None if self.running else 0
+
+    def terminate(self) -> None:
+        self.running = False
+        _FakeProcess.stopped += 1
+
+    def wait(self, timeout: float) -> int:
+        return 0
+
+    def kill(self) -> None:  # pragma: no cover - only when terminate does not end it
+        self.running = False
+
+
+def test_serve_solves_in_worker_processes_and_stops_them_with_it(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16.5: the API process solves nothing; LTRAKO_WORKER_PROCESSES `ltrako worker`
+    processes run beside it, started before the API and stopped when it ends."""
+    order: list[str] = []
+    _FakeProcess.started, _FakeProcess.stopped = [], 0
+    monkeypatch.setattr("cli.main.subprocess.Popen", _FakeProcess)
+    monkeypatch.setattr(
+        "uvicorn.run", lambda *args, **kwargs: order.append(f"api with {len(_FakeProcess.started)} workers")
+    )
+    result = runner.invoke(app, ["serve", "--no-scheduler"], env={**env, "LTRAKO_WORKER_PROCESSES": "2"})
+    assert result.exit_code == 0, result.output
+    assert order == ["api with 2 workers"] and _FakeProcess.stopped == 2
+    assert all(command[-3:] == ["-m", "cli.main", "worker"] for command in _FakeProcess.started)
+    assert "2 Planungs-Worker-Prozess(e)" in result.output

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.gates import SUBMITTERS, ZFA, allow
+from api.routes.jobs import QUEUED, accepted
 from api.schemas.aps import CharterCreate, CharterRead, ReadinessUpdate, RemovalCaseCreate, RemovalCaseRead
 from api.schemas.common import ErrorRead, ValidationErrorRead
+from api.schemas.planning import JobRead
 from ltrako.core.security import Role
 from ltrako.planning import charter as service
+from ltrako.workers import jobs
+from planner.params import SolveParams
 
 router = APIRouter(tags=["Sammelcharter"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -76,13 +80,32 @@ def get_charter(charter_id: int, session: SessionDep, principal: PrincipalDep) -
 
 
 @router.post(
-    "/charters/{charter_id}/plan", dependencies=[allow(*ZFA)], response_model=CharterRead, responses=ERRORS
+    "/charters/{charter_id}/plan",
+    dependencies=[allow(*ZFA)],
+    response_model=JobRead,
+    status_code=202,
+    responses={**ERRORS, **QUEUED},
 )
 def plan_charter(
     charter_id: int,
+    session: SessionDep,
     principal: PrincipalDep,
     runtime: RuntimeDep,
-    time_limit: float = Query(20.0, ge=1, le=300, description="Rechenzeit je Runde in Sekunden."),
-) -> Any:
-    """Choose the passengers (CP-SAT) and plan their feeders across all five ZABs; blocks while planning."""
-    return service.plan_charter(runtime, principal, charter_id=charter_id, time_limit_s=time_limit)
+    response: Response,
+    time_limit: float = Query(
+        20.0, ge=1, le=300, description="Rechenzeit je Runde in Sekunden: ZFA höchstens 60, admin 300."
+    ),
+    seed: int = Query(0, ge=0, le=2**31 - 1, description="Startwert der Suche (reproduzierbar)."),
+) -> JobRead:
+    """Queue the passenger choice (CP-SAT) and the feeder planning across all five ZABs.
+
+    Answers at once with the job (202, `Location`); GET /charters/{id} has the report once the
+    job is done."""
+    job = jobs.charter_job(
+        session,
+        principal,
+        charter_id=charter_id,
+        params=SolveParams(time_limit_s=time_limit, seed=seed),
+        limits=jobs.Limits.of(runtime.settings),
+    )
+    return accepted(job, session, response)

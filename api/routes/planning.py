@@ -1,20 +1,32 @@
-"""First pass per ZAB: plan a day, see the proposal, accept tours, reject requests."""
+"""First pass per ZAB: plan a day (a job), see the proposal, accept tours, reject requests.
+
+Planning a day is queued for the planning workers (202 and the job); accepting a tour and
+confirming the planner's rejections read the stored version only and never solve.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from sqlmodel import Session
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.gates import DISPATCH, allow
+from api.routes.jobs import QUEUED, accepted
 from api.schemas.common import DECISION_ERRORS, Day
-from api.schemas.planning import PlanCreate, PlanVersionRead, RejectCreate, RejectedList, TourCommitted
+from api.schemas.planning import (
+    JobRead,
+    PlanCreate,
+    PlanVersionRead,
+    RejectCreate,
+    RejectedList,
+    TourCommitted,
+)
 from api.schemas.requests import TransportRequestRead
-from ltrako.core.db import transaction
 from ltrako.core.runtime import Runtime
 from ltrako.models import PlanVersion
 from ltrako.planning import dayplan
 from ltrako.requests.submission import get_request
+from ltrako.workers import jobs
 
 router = APIRouter(tags=["Tagesplanung"])
 ERRORS = DECISION_ERRORS
@@ -23,17 +35,26 @@ ERRORS = DECISION_ERRORS
 @router.post(
     "/plans",
     dependencies=[allow(*DISPATCH)],
-    response_model=PlanVersionRead,
-    status_code=201,
-    responses=ERRORS,
+    response_model=JobRead,
+    status_code=202,
+    responses={**ERRORS, **QUEUED},
 )
-def plan_day(body: PlanCreate, principal: PrincipalDep, runtime: RuntimeDep) -> PlanVersionRead:
-    """Plan the ZAB's day (erster Durchgang); committed tours stay locked. Stored as a new version."""
-    version = dayplan.plan_day(
-        runtime, principal, day=body.day, zab_id=body.zab_id, time_limit_s=body.time_limit_s
+def plan_day(
+    body: PlanCreate, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep, response: Response
+) -> JobRead:
+    """Queue the planning of the ZAB's day (erster Durchgang); committed tours stay locked.
+
+    Answers at once with the job (202, `Location`); a worker solves and stores a new plan
+    version, whose id is the job's `result_ref` once `status` is done."""
+    job = jobs.plan_day_job(
+        session,
+        principal,
+        day=body.day,
+        zab_id=body.zab_id,
+        params=body.params(),
+        limits=jobs.Limits.of(runtime.settings),
     )
-    with transaction(runtime.sessions) as session:
-        return _read(session, version, runtime)
+    return accepted(job, session, response)
 
 
 def _read(session: Session, version: PlanVersion, runtime: Runtime) -> PlanVersionRead:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.gates import DISPATCH, SUBMITTERS, allow
+from api.routes.jobs import QUEUED, accepted
 from api.schemas.common import DECISION_ERRORS, Day
-from api.schemas.planning import OfferRead, RunCreate, RunRead
+from api.schemas.planning import JobRead, OfferRead, RunCreate, RunRead
 from api.schemas.requests import CloseCreate, TransportRequestRead
 from ltrako.core.clock import clock_of
 from ltrako.core.runtime import Runtime
@@ -15,6 +16,7 @@ from ltrako.core.security import Role
 from ltrako.models import OfferStatus, RequestStatus, RestplatzOffer
 from ltrako.planning import convert, restplatz
 from ltrako.requests.submission import get_request
+from ltrako.workers import jobs
 
 router = APIRouter(tags=["Restplatzbörse"])
 ERRORS = DECISION_ERRORS
@@ -23,15 +25,24 @@ ERRORS = DECISION_ERRORS
 @router.post(
     "/restplatz/runs",
     dependencies=[allow(*DISPATCH)],
-    response_model=RunRead,
-    status_code=201,
-    responses=ERRORS,
+    response_model=JobRead,
+    status_code=202,
+    responses={**ERRORS, **QUEUED},
 )
-def run(body: RunCreate, principal: PrincipalDep, runtime: RuntimeDep) -> RunRead:
-    """Re-plan the day's pool across all ZABs now (the same job the nightly batch runs)."""
-    record = restplatz.run_pool(runtime, body.day, actor=principal, time_limit_s=body.time_limit_s)
-    assert record is not None  # manual runs have no slot
-    return RunRead.of(record, runtime.zone)
+def run(
+    body: RunCreate, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep, response: Response
+) -> JobRead:
+    """Queue a re-planning of the day's pool across all ZABs (the run the nightly batch queues).
+
+    Answers at once with the job (202, `Location`); the run's id is its `result_ref`."""
+    job = jobs.restplatz_job(
+        session,
+        principal,
+        day=body.day,
+        params=body.params(runtime.settings.restplatz_time_limit_s),
+        limits=jobs.Limits.of(runtime.settings),
+    )
+    return accepted(job, session, response)
 
 
 @router.get(

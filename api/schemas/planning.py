@@ -10,6 +10,7 @@ from pydantic import (
     BaseModel,
     Field,
     StrictFloat,
+    StrictInt,
 )
 
 from api.schemas.common import Day, Strict, local
@@ -25,12 +26,27 @@ from ltrako.planning.dayplan import RejectReason, reason_label
 from ltrako.planning.tour import DayPlan, DayStop, DayTour, TourState
 from ltrako.workers.jobs import progress as job_progress
 from planner.model import StopType
+from planner.params import SolveParams
+
+TIME_LIMIT_DOC = "Rechenzeit in Sekunden: ZAB und ZFA höchstens 60, admin höchstens 300."
 
 
-class PlanCreate(Strict):
+class Solving(Strict):
+    """The search parameters of a planning job (SolveParams): time limit, seed, solution limit."""
+
+    time_limit_s: StrictFloat = Field(20.0, gt=0, le=300, description=TIME_LIMIT_DOC)
+    seed: StrictInt = Field(0, ge=0, le=2**31 - 1, description="Startwert der Suche (reproduzierbar).")
+    solution_limit: StrictInt | None = Field(
+        None, ge=1, le=10_000, description="Nach so vielen verbesserten Lösungen aufhören (Tests)."
+    )
+
+    def params(self) -> SolveParams:
+        return SolveParams(time_limit_s=self.time_limit_s, seed=self.seed, solution_limit=self.solution_limit)
+
+
+class PlanCreate(Solving):
     day: Day
     zab_id: str | None = Field(None, description="Nur für admin; Disponenten planen ihre eigene ZAB.")
-    time_limit_s: StrictFloat = Field(20.0, gt=0, le=300)
 
 
 class UnassignedRead(BaseModel):
@@ -137,7 +153,17 @@ class RejectedList(BaseModel):
 
 class RunCreate(Strict):
     day: Day
-    time_limit_s: StrictFloat | None = Field(None, gt=0, le=600)
+    time_limit_s: StrictFloat | None = Field(
+        None, gt=0, le=300, description=TIME_LIMIT_DOC + " Standard: LTRAKO_RESTPLATZ_TIME_LIMIT_S."
+    )
+    seed: StrictInt = Field(0, ge=0, le=2**31 - 1, description="Startwert der Suche (reproduzierbar).")
+    solution_limit: StrictInt | None = Field(
+        None, ge=1, le=10_000, description="Nach so vielen verbesserten Lösungen aufhören (Tests)."
+    )
+
+    def params(self, default_s: float) -> SolveParams:
+        limit = self.time_limit_s if self.time_limit_s is not None else default_s
+        return SolveParams(time_limit_s=limit, seed=self.seed, solution_limit=self.solution_limit)
 
 
 class RunRead(BaseModel):
@@ -192,13 +218,12 @@ class OfferRead(BaseModel):
         )
 
 
-class JobCreate(Strict):
+class JobCreate(Solving):
     """A long operation for the planning workers: the day's first pass or a Restplatzbörse run."""
 
     kind: Literal["plan_day", "restplatz_run"]
     day: Day
     zab_id: str | None = Field(None, max_length=32, description="plan_day: nur für admin.")
-    time_limit_s: StrictFloat = Field(20.0, gt=0, le=600)
 
 
 class JobRead(BaseModel):
@@ -209,7 +234,9 @@ class JobRead(BaseModel):
     progress: float
     label: str
     message: str | None
-    result_ref: str | None = Field(description="plan_day: Planversion; restplatz_run: Lauf.")
+    result_ref: str | None = Field(
+        description="plan_day: Planversion; restplatz_run: Lauf; charter_plan: Sammelcharter."
+    )
     created_at: dt.datetime
     finished_at: dt.datetime | None
 

@@ -78,10 +78,17 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=100)
     db_max_overflow: int = Field(default=10, ge=0, le=100)  # for workers, the scheduler, day locks
 
-    # Planning jobs (web pages, POST /jobs) run in worker processes off a queue in the database.
-    # `worker_threads` workers run inside each service process (the embedded default); set it
-    # to 0 when separate `ltrako worker` processes do the planning.
-    worker_threads: int = Field(default=1, ge=0, le=8)
+    # Planning jobs (POST /plans, /restplatz/runs, /charters/{id}/plan, /jobs, the pages and the
+    # nightly batch) are queued in the database and solved only in worker processes, never in a
+    # request: `ltrako serve` starts `worker_processes` `ltrako worker` processes beside the API
+    # (0 when separate `ltrako worker` processes on other machines do the planning).
+    worker_processes: int = Field(default=1, ge=0, le=8)
+    # Workers lower their CPU priority by this much (nice): a solve takes what the API leaves.
+    worker_nice: int = Field(default=10, ge=0, le=19)
+    # A bounded queue: a new job is refused (429, Retry-After) when this many wait already, or
+    # when its owner has `job_owner_limit` jobs queued or running.
+    job_queue_limit: int = Field(default=20, ge=1, le=1000)
+    job_owner_limit: int = Field(default=3, ge=1, le=100)
     job_lease_s: float = Field(default=30.0, ge=1.0)  # a worker renews it; a dead one's job is re-run
     job_max_attempts: int = Field(default=3, ge=1, le=10)
     job_poll_s: float = Field(default=1.0, gt=0)

@@ -55,3 +55,11 @@ class InvalidInput(LtrakoError):
 
 class PlanInvalid(LtrakoError):
     """The planner produced a plan that breaks the exchange format's rules: it is not stored."""
+
+
+class Busy(LtrakoError):
+    """Too much work waiting (e.g. the planning queue is full): try again after `retry_after_s`."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -182,6 +182,15 @@ def follows_job(principal: Principal, job: Job) -> bool:
     return job.owner == principal.subject or is_operations(principal)
 
 
+SOLVE_SECONDS_OPERATIONS = 300.0  # admin (and the nightly batch, which runs as system)
+SOLVE_SECONDS = 60.0  # ZAB dispatchers and the ZFA
+
+
+def max_solve_seconds(principal: Principal) -> float:
+    """The longest solver time a principal may ask for (a solve occupies a worker that long)."""
+    return SOLVE_SECONDS_OPERATIONS if is_operations(principal) else SOLVE_SECONDS
+
+
 def reads_tour(principal: Principal, vehicle_zab: str) -> bool:
     """A tour's documents (Fahrauftrag, calendars): the ZAB whose vehicle drives it, or operations."""
     return principal.role in TOUR_DOCUMENTS and acts_for_zab(principal, vehicle_zab)

@@ -43,7 +43,7 @@ from ltrako.models import (
     RemovalCasePerson,
     RequestOrigin,
 )
-from ltrako.planning.dayplan import ensure_valid_plan, reason_label
+from ltrako.planning.dayplan import DEFAULT_SOLVE, ensure_valid_plan, reason_label
 from ltrako.planning.scenario import export_scenario
 from ltrako.requests import notifications
 from ltrako.requests.reference import responsible_zab, zab_for_regierungsbezirk
@@ -290,10 +290,12 @@ def plan_charter(
     principal: Principal,
     *,
     charter_id: int,
-    time_limit_s: float = 20.0,
+    params: SolveParams = DEFAULT_SOLVE,
     solver: Solver = solve,
 ) -> Charter:
-    """Choose the passengers and plan their feeders; the report is stored on the charter."""
+    """Choose the passengers and plan their feeders; the report is stored on the charter.
+
+    Runs in a planning worker (job kind charter_plan), never inside a request."""
     policy.require_role(principal, policy.CHARTER, "Sammelcharter plant die ZFA.")
     tz = runtime.settings.timezone
     with transaction(runtime.sessions) as session:
@@ -318,7 +320,7 @@ def plan_charter(
                 statuses=(),
                 extra_requests=feeders,
             )
-        plan = solver(scenario, SolveParams(time_limit_s=time_limit_s))
+        plan = solver(scenario, params)  # `params` per round
         unserved = {u.request: u.reason.value for u in plan.unassigned if u.request in selection.chosen}
         if not unserved:
             break

@@ -35,6 +35,7 @@ from planner.validate import validate
 S = RequestStatus
 Solver = Callable[[pm.Scenario, SolveParams], pm.Plan]
 FIRST_PASS = (S.SUBMITTED, S.PLANNED)
+DEFAULT_SOLVE = SolveParams()  # a dispatcher's day: 20 s, seed 0
 
 
 class RejectReason(StrEnum):
@@ -85,15 +86,17 @@ def plan_day(
     *,
     day: dt.date,
     zab_id: str | None,
-    time_limit_s: float = 20.0,
+    params: SolveParams = DEFAULT_SOLVE,
     job_id: str | None = None,
     solver: Solver = solve,
 ) -> PlanVersion:
     """Plan the ZAB's day (committed tours locked) and store the proposal as a new version.
 
-    Reading, solving and writing are separate steps: no transaction stays open while the
-    solver runs. Requests on proposed tours become eingeplant; those the planner could not
-    fit stay (or go back to) eingereicht, with the planner's reason in the version.
+    Runs in a planning worker (ltrako.workers.jobs), never inside a request; `params` (time
+    limit, seed, solution limit) make the search reproducible. Reading, solving and writing
+    are separate steps: no transaction stays open while the solver runs. Requests on proposed
+    tours become eingeplant; those the planner could not fit stay (or go back to) eingereicht,
+    with the planner's reason in the version.
     """
     with transaction(runtime.sessions) as session:
         zab = policy.planning_zab(principal, zab_id)
@@ -107,7 +110,7 @@ def plan_day(
             zab_id=zab,
             statuses=FIRST_PASS,
         )
-    plan = solver(scenario, SolveParams(time_limit_s=time_limit_s))
+    plan = solver(scenario, params)
     ensure_valid_plan(scenario, plan)
     on_tours = {s.request for t in plan.tours for s in t.stops if s.request}
     locked = {s.request for t in scenario.locked for s in t.stops}

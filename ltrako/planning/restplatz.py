@@ -88,7 +88,7 @@ def run_pool(
     actor: Principal,
     trigger: str = "manual",
     slot: str | None = None,
-    time_limit_s: float | None = None,
+    params: SolveParams | None = None,
     solver: Solver = solve,
 ) -> RestplatzRun | None:
     """Re-plan the day's pool. None if the run of `slot` (a night, a job) has finished already.
@@ -98,7 +98,8 @@ def run_pool(
     day lock is free while the record still says running) is run again, so a crashed nightly
     batch or a killed worker is made good by running once more.
     """
-    limit = time_limit_s if time_limit_s is not None else runtime.settings.restplatz_time_limit_s
+    params = params or SolveParams(time_limit_s=runtime.settings.restplatz_time_limit_s)
+    limit = params.time_limit_s
     wait_s = limit * 2 + TIMEOUT_GRACE_S if slot else 0.0
     with _day_lock(runtime, day, wait_s=wait_s) as acquired:
         if not acquired and slot:
@@ -115,7 +116,7 @@ def run_pool(
         if not acquired:
             return run
         try:
-            return _run(runtime, run, day, actor, limit, solver)
+            return _run(runtime, run, day, actor, params, solver)
         except Exception as exc:  # the run record says why; pool and plans are untouched
             log.error("restplatz run %s failed: %s", run.id, type(exc).__name__)
             why = (
@@ -156,8 +157,9 @@ def _claim_slot(session: Session, slot: str) -> bool:
 
 
 def _run(
-    runtime: Runtime, run: RestplatzRun, day: dt.date, actor: Principal, limit: float, solver: Solver
+    runtime: Runtime, run: RestplatzRun, day: dt.date, actor: Principal, params: SolveParams, solver: Solver
 ) -> RestplatzRun:
+    limit = params.time_limit_s
     tz = runtime.settings.timezone
     with transaction(runtime.sessions) as session:
         scenario = export_scenario(
@@ -168,7 +170,7 @@ def _run(
     if not pool:
         return _finish(runtime, run, RunStatus.FINISHED)
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="restplatz-solve")
-    future = executor.submit(solver, scenario, SolveParams(time_limit_s=limit))
+    future = executor.submit(solver, scenario, params)
     try:
         plan = future.result(timeout=limit * 2 + TIMEOUT_GRACE_S)
     except FutureTimeout:

@@ -1,19 +1,27 @@
-"""The job queue: planning a day and Restplatzbörse runs done by worker processes.
+"""The job queue: every solve (a day's first pass, a Restplatzbörse run, a Sammelcharter) is a job.
 
-A job is a row in the database. Any worker — a thread inside a service instance (the embedded
-default) or a separate `ltrako worker` process — claims the oldest queued job, or a running
-one whose lease ran out because its worker died, and renews the lease while it works. So a
-job outlives the instance that started it and the worker that was killed while solving.
+No request solves: the endpoints and pages queue a job and answer at once (202 and the job),
+and only worker processes solve — the `ltrako worker` processes that `ltrako serve` starts
+beside the API (LTRAKO_WORKER_PROCESSES), or separate ones. A job is a row in the database;
+any worker claims the oldest queued job, or a running one whose lease ran out because its
+worker died, and renews the lease while it works. So a job outlives the instance that started
+it and the worker that was killed while solving.
+
+Each job carries its `SolveParams` (time limit, seed, solution limit): the time limit is capped
+per role (`policy.max_solve_seconds`), and the queue is bounded (`job_queue_limit` waiting
+jobs, `job_owner_limit` per owner; beyond that 429 with Retry-After).
 
 Every kind of job is safe to run again: a planned day carries the job's id (unique), a
-Restplatzbörse run takes the slot ``job:<id>``; a repeated attempt finds the result of the
-earlier one instead of planning twice. A job is given up after `job_max_attempts` claims.
+Restplatzbörse run takes the slot ``job:<id>`` (or the night's slot), a charter's plan is
+replaced by the same plan; a repeated attempt finds the result of the earlier one instead of
+planning twice. A job is given up after `job_max_attempts` claims.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import os
 import socket
 import threading
@@ -22,22 +30,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ltrako.core import policy
+from ltrako.core.config import Settings
 from ltrako.core.db import is_sqlite, transaction
-from ltrako.core.errors import LtrakoError, NotFound
+from ltrako.core.errors import Busy, FieldProblem, InvalidInput, LtrakoError, NotFound
 from ltrako.core.runtime import Runtime
 from ltrako.core.security import Principal, Role
-from ltrako.models import Job, JobStatus, PlanVersion, RestplatzRun
-from ltrako.planning import dayplan, restplatz
+from ltrako.models import Job, JobStatus, PlanVersion, RestplatzRun, Zab
+from ltrako.planning import charter, dayplan, restplatz
+from planner.params import SolveParams
 
 log = logging.getLogger(__name__)
 
 PLAN_DAY = "plan_day"
 RESTPLATZ_RUN = "restplatz_run"
+CHARTER_PLAN = "charter_plan"
+KINDS = (PLAN_DAY, RESTPLATZ_RUN, CHARTER_PLAN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,18 +78,95 @@ def _actor(job: Job) -> Principal:
     return Principal(a["subject"], Role(a["role"]), a.get("zab"), a.get("abh"))
 
 
+def solve_params(
+    principal: Principal,
+    *,
+    time_limit_s: float,
+    seed: int = 0,
+    solution_limit: int | None = None,
+    field: str = "time_limit_s",
+) -> SolveParams:
+    """The search parameters of a job, the time limit capped by the principal's role."""
+    cap = policy.max_solve_seconds(principal)
+    if time_limit_s > cap:
+        raise InvalidInput(
+            [FieldProblem(field, f"Höchstens {cap:.0f} Sekunden Rechenzeit für Ihre Rolle.", "too_long")]
+        )
+    return SolveParams(time_limit_s=time_limit_s, seed=seed, solution_limit=solution_limit)
+
+
+def _solve_document(params: SolveParams) -> dict[str, Any]:
+    return {"time_limit_s": params.time_limit_s, "seed": params.seed, "solution_limit": params.solution_limit}
+
+
+def params_of(job: Job) -> SolveParams:
+    """The job's search parameters (jobs queued before they were stored carry a time limit only)."""
+    p = job.params
+    document = p.get("solve") or {"time_limit_s": p.get("time_limit_s", 20.0)}
+    return SolveParams(
+        time_limit_s=float(document["time_limit_s"]),
+        seed=int(document.get("seed") or 0),
+        solution_limit=document.get("solution_limit"),
+    )
+
+
+def _ensure_room(session: Session, principal: Principal, limits: Limits) -> None:
+    """The bounded queue: refuse (429) when it is full, or the owner has enough jobs open."""
+    waiting = session.exec(
+        select(func.count(), func.coalesce(func.sum(Job.expected_s), 0.0)).where(
+            col(Job.status) == JobStatus.QUEUED
+        )
+    ).one()
+    limit, owner_limit = limits.queued, limits.per_owner
+    retry = max(5, min(300, math.ceil(float(waiting[1]) / 2)))
+    if int(waiting[0]) >= limit:
+        raise Busy(
+            f"Die Planungswarteschlange ist voll ({limit} Aufträge warten); "
+            f"bitte in {retry} Sekunden erneut versuchen.",
+            retry,
+        )
+    open_ = session.exec(
+        select(func.count()).where(
+            col(Job.owner) == principal.subject,
+            col(Job.status).in_([JobStatus.QUEUED, JobStatus.RUNNING]),
+        )
+    ).one()
+    if int(open_) >= owner_limit:
+        raise Busy(
+            f"Sie haben bereits {owner_limit} Planungsaufträge in Arbeit; "
+            f"bitte warten, bis einer fertig ist (etwa {retry} Sekunden).",
+            retry,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The bounds of the queue (from the settings)."""
+
+    queued: int
+    per_owner: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> Limits:
+        return cls(settings.job_queue_limit, settings.job_owner_limit)
+
+
 def enqueue(
     session: Session,
     principal: Principal,
     *,
     kind: str,
     params: dict[str, Any],
+    limits: Limits | None,
     label: str = "",
     expected_s: float = 10.0,
     target: str = "",
 ) -> Job:
+    """Queue a job; with `limits` (every request; None: the nightly batch) the queue is bounded."""
     if kind not in HANDLERS:
         raise ValueError(f"unknown job kind {kind!r}")
+    if limits is not None:
+        _ensure_room(session, principal, limits)
     job = Job(
         id=uuid.uuid4().hex,
         kind=kind,
@@ -98,33 +187,86 @@ def plan_day_job(
     *,
     day: dt.date,
     zab_id: str | None,
-    time_limit_s: float,
+    params: SolveParams,
+    limits: Limits | None,
     target: str = "",
 ) -> Job:
     """Queue the first pass of a ZAB's day; the rules are checked now, not only when it runs."""
     zab = policy.planning_zab(principal, zab_id)
+    if session.get(Zab, zab) is None:
+        raise NotFound("ZAB", zab)
+    params = solve_params(
+        principal, time_limit_s=params.time_limit_s, seed=params.seed, solution_limit=params.solution_limit
+    )
     return enqueue(
         session,
         principal,
         kind=PLAN_DAY,
-        params={"day": day.isoformat(), "zab_id": zab, "time_limit_s": time_limit_s},
+        params={"day": day.isoformat(), "zab_id": zab, "solve": _solve_document(params)},
+        limits=limits,
         label=f"Tagesplan {day:%d.%m.%Y} ({zab}) wird berechnet",
-        expected_s=time_limit_s * 1.5,
+        expected_s=params.time_limit_s * 1.5,
         target=target,
     )
 
 
 def restplatz_job(
-    session: Session, principal: Principal, *, day: dt.date, time_limit_s: float, target: str = ""
+    session: Session,
+    principal: Principal,
+    *,
+    day: dt.date,
+    params: SolveParams,
+    limits: Limits | None,
+    target: str = "",
+    slot: str | None = None,
 ) -> Job:
+    """Queue a Restplatzbörse run (by hand; the nightly batch with its night's `slot`)."""
     restplatz.ensure_may_run(principal)
+    params = solve_params(
+        principal, time_limit_s=params.time_limit_s, seed=params.seed, solution_limit=params.solution_limit
+    )
+    document: dict[str, Any] = {"day": day.isoformat(), "solve": _solve_document(params)}
+    if slot is not None:
+        document["slot"] = slot
     return enqueue(
         session,
         principal,
         kind=RESTPLATZ_RUN,
-        params={"day": day.isoformat(), "time_limit_s": time_limit_s},
+        params=document,
+        limits=limits,
         label=f"Restplatzbörse {day:%d.%m.%Y} läuft",
-        expected_s=time_limit_s * 2,
+        expected_s=params.time_limit_s * 2,
+        target=target,
+    )
+
+
+def charter_job(
+    session: Session,
+    principal: Principal,
+    *,
+    charter_id: int,
+    params: SolveParams,
+    limits: Limits | None,
+    target: str = "",
+) -> Job:
+    """Queue the seat choice and feeder planning of a Sammelcharter (checked now: ZFA, the charter)."""
+    policy.require_role(principal, policy.CHARTER, "Sammelcharter plant die ZFA.")
+    charter.get_charter(session, principal, charter_id)
+    params = solve_params(
+        principal,
+        time_limit_s=params.time_limit_s,
+        seed=params.seed,
+        solution_limit=params.solution_limit,
+        field="time_limit",
+    )
+    return enqueue(
+        session,
+        principal,
+        kind=CHARTER_PLAN,
+        params={"charter_id": charter_id, "solve": _solve_document(params)},
+        limits=limits,
+        label=f"Sammelcharter {charter_id} wird geplant",
+        expected_s=params.time_limit_s * charter.ROUNDS,
         target=target,
     )
 
@@ -170,7 +312,7 @@ def _plan_day(runtime: Runtime, job: Job) -> Outcome:
             _actor(job),
             day=dt.date.fromisoformat(p["day"]),
             zab_id=p["zab_id"],
-            time_limit_s=float(p["time_limit_s"]),
+            params=params_of(job),
             job_id=job.id,
         )
     except IntegrityError:  # a slower attempt of the same job stored it meanwhile
@@ -182,14 +324,14 @@ def _plan_day(runtime: Runtime, job: Job) -> Outcome:
 
 def _restplatz_run(runtime: Runtime, job: Job) -> Outcome:
     p = job.params
-    slot = f"job:{job.id}"
+    slot = p.get("slot") or f"job:{job.id}"
     run = restplatz.run_pool(
         runtime,
         dt.date.fromisoformat(p["day"]),
         actor=_actor(job),
-        trigger="job",
+        trigger="nightly" if p.get("slot") else "job",
         slot=slot,
-        time_limit_s=float(p["time_limit_s"]),
+        params=params_of(job),
     )
     if run is None:  # finished by an earlier attempt
         with transaction(runtime.sessions) as session:
@@ -203,7 +345,18 @@ def _restplatz_run(runtime: Runtime, job: Job) -> Outcome:
     )
 
 
-HANDLERS: dict[str, Handler] = {PLAN_DAY: _plan_day, RESTPLATZ_RUN: _restplatz_run}
+def _charter_plan(runtime: Runtime, job: Job) -> Outcome:
+    charter_id = int(job.params["charter_id"])
+    planned = charter.plan_charter(runtime, _actor(job), charter_id=charter_id, params=params_of(job))
+    chosen = len((planned.plan or {}).get("chosen", []))
+    return Outcome(f"Charter {charter_id} geplant: {chosen} Fälle an Bord.", str(charter_id))
+
+
+HANDLERS: dict[str, Handler] = {
+    PLAN_DAY: _plan_day,
+    RESTPLATZ_RUN: _restplatz_run,
+    CHARTER_PLAN: _charter_plan,
+}
 
 
 # ----------------------------------------------------------------------------- workers
@@ -276,11 +429,11 @@ def _finish(runtime: Runtime, job_id: str, worker: str, status: JobStatus, outco
         )
 
 
-def execute(runtime: Runtime, job: Job, worker: str) -> JobStatus:
-    """Run a claimed job, renewing its lease meanwhile; record how it ended."""
+def execute(runtime: Runtime, job: Job, worker: str, *, heartbeat: bool = True) -> JobStatus:
+    """Run a claimed job, renewing its lease meanwhile (`heartbeat`); record how it ended."""
     stop = threading.Event()
 
-    def heartbeat() -> None:
+    def renew() -> None:
         while not stop.wait(runtime.settings.job_lease_s / 3):
             try:
                 if not _renew(runtime, job.id, worker):
@@ -289,8 +442,9 @@ def execute(runtime: Runtime, job: Job, worker: str) -> JobStatus:
             except Exception as exc:  # the database may be restarting: try again next beat
                 log.warning("job %s: lease not renewed (%s)", job.id, type(exc).__name__)
 
-    beat = threading.Thread(target=heartbeat, name=f"lease-{job.id[:8]}", daemon=True)
-    beat.start()
+    beat = threading.Thread(target=renew, name=f"lease-{job.id[:8]}", daemon=True)
+    if heartbeat:
+        beat.start()
     try:
         outcome = HANDLERS[job.kind](runtime, job)
         status = JobStatus.DONE
@@ -301,18 +455,28 @@ def execute(runtime: Runtime, job: Job, worker: str) -> JobStatus:
         outcome, status = Outcome(f"Fehlgeschlagen ({type(exc).__name__})."), JobStatus.FAILED
     finally:
         stop.set()
-        beat.join()
+        if heartbeat:
+            beat.join()
     _finish(runtime, job.id, worker, status, outcome)
     return status
 
 
-def work_once(runtime: Runtime, worker: str) -> bool:
+def work_once(runtime: Runtime, worker: str, *, heartbeat: bool = True) -> bool:
     """Claim and run one job; False if there was none."""
     job = claim(runtime, worker)
     if job is None:
         return False
-    execute(runtime, job, worker)
+    execute(runtime, job, worker, heartbeat=heartbeat)
     return True
+
+
+def run_queued(runtime: Runtime, worker: str = "inline", limit: int = 100) -> int:
+    """Work off the queue in this thread, one job after the other, until it is empty (tests and
+    the command line: deterministic, no threads, no waiting). Returns how many jobs ran."""
+    done = 0
+    while done < limit and work_once(runtime, worker, heartbeat=False):
+        done += 1
+    return done
 
 
 def work(runtime: Runtime, stop: threading.Event, worker: str | None = None) -> None:
@@ -327,15 +491,3 @@ def work(runtime: Runtime, stop: threading.Event, worker: str | None = None) -> 
             busy = False
         if not busy:
             stop.wait(runtime.settings.job_poll_s)
-
-
-def start_threads(runtime: Runtime, count: int) -> tuple[threading.Event, list[threading.Thread]]:
-    """Worker threads inside a service process (the embedded default)."""
-    stop = threading.Event()
-    threads = [
-        threading.Thread(target=work, args=(runtime, stop), name=f"ltrako-worker-{i}", daemon=True)
-        for i in range(count)
-    ]
-    for thread in threads:
-        thread.start()
-    return stop, threads

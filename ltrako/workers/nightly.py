@@ -1,10 +1,12 @@
 """The nightly Restplatzbörse batch (APScheduler, job store in the database).
 
-Every night at `restplatz_hour:restplatz_minute` (Europe/Berlin by default) the pool of each
-of the coming `restplatz_days_ahead` days is re-planned. Several API instances may each run a
-scheduler on the same job store: APScheduler 3 does not coordinate them, so the job itself
-makes sure a night's run happens once — its run record carries a unique slot
-("nightly:<night>:<day>"), and a second instance finds the slot taken and skips. Runs of the
+Every night at `restplatz_hour:restplatz_minute` (Europe/Berlin by default) a Restplatzbörse
+job is queued for each of the coming `restplatz_days_ahead` days; the scheduler only queues,
+the planning workers solve (no solver runs in the API process). Several API instances may each
+run a scheduler on the same job store: APScheduler 3 does not coordinate them, so the job
+itself makes sure a night's run happens once — its run record carries a unique slot
+("nightly:<night>:<day>"): a night whose run finished queues nothing, and a second job of the
+same slot finds the slot taken and skips. Runs of the
 same day never overlap (advisory lock, see `restplatz.run_pool`). A night missed by less than
 the misfire grace time is caught up once (coalesce).
 
@@ -21,13 +23,15 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
+from sqlmodel import col, select
 
 from ltrako.core.db import transaction
 from ltrako.core.runtime import Runtime
 from ltrako.core.security import SYSTEM
-from ltrako.models import RestplatzRun
-from ltrako.planning.restplatz import run_pool
+from ltrako.models import Job, RestplatzRun, RunStatus
 from ltrako.privacy.retention import RETENTION, RetentionReport, pseudonymise_closed
+from ltrako.workers import jobs
+from planner.params import SolveParams
 
 log = logging.getLogger(__name__)
 JOB_ID = "restplatz-nightly"
@@ -43,17 +47,30 @@ def register(runtime: Runtime, key: str = "default") -> None:
     _runtimes[key] = runtime
 
 
-def nightly_job(key: str = "default") -> list[RestplatzRun]:
-    """Re-plan the pool of each coming day once per night (the function the scheduler calls)."""
+def nightly_job(key: str = "default") -> list[Job]:
+    """Queue the re-planning of each coming day's pool once per night (what the scheduler calls).
+
+    A day whose night slot has a finished run is skipped; the planning workers do the runs."""
     runtime = _runtimes[key]
     night = runtime.clock.today()
-    done = []
-    for ahead in range(1, runtime.settings.restplatz_days_ahead + 1):
-        day = night + dt.timedelta(days=ahead)
-        run = run_pool(runtime, day, actor=SYSTEM, trigger="nightly", slot=f"nightly:{night}:{day}")
-        if run is not None:
-            done.append(run)
-    return done
+    params = SolveParams(time_limit_s=runtime.settings.restplatz_time_limit_s)
+    queued = []
+    with transaction(runtime.sessions) as session:
+        for ahead in range(1, runtime.settings.restplatz_days_ahead + 1):
+            day = night + dt.timedelta(days=ahead)
+            slot = f"nightly:{night}:{day}"
+            finished = session.exec(
+                select(RestplatzRun.id).where(
+                    col(RestplatzRun.slot) == slot, col(RestplatzRun.status) == RunStatus.FINISHED
+                )
+            ).first()
+            if finished is not None:
+                continue
+            queued.append(jobs.restplatz_job(session, SYSTEM, day=day, params=params, limits=None, slot=slot))
+        for job in queued:
+            session.expunge(job)
+    log.info("nightly Restplatzbörse: %d runs queued for night %s", len(queued), night)
+    return queued
 
 
 def retention_job(key: str = "default") -> RetentionReport:
@@ -69,9 +86,14 @@ def retention_job(key: str = "default") -> RetentionReport:
 
 
 def start_scheduler(
-    runtime: Runtime, *, key: str = "default", trigger: BaseTrigger | None = None
+    runtime: Runtime,
+    *,
+    key: str = "default",
+    trigger: BaseTrigger | None = None,
+    paused: bool = False,
 ) -> BackgroundScheduler:
-    """A started background scheduler with the nightly jobs (replacing stored ones of the same id)."""
+    """A started background scheduler with the nightly jobs (replacing stored ones of the same id);
+    `paused` (tests) stores the jobs without processing them."""
     settings = runtime.settings
     zone = runtime.zone
     register(runtime, key)
@@ -98,6 +120,6 @@ def start_scheduler(
         kwargs={"key": key},
         replace_existing=True,
     )
-    scheduler.start()
+    scheduler.start(paused=paused)
     log.info("nightly Restplatzbörse scheduled: %s", scheduler.get_job(JOB_ID))
     return scheduler

@@ -50,7 +50,7 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/api/v1/plans/{version_id}/tours/{tour_index}/accept"): frozenset({Z, ADM}),
     ("POST", "/api/v1/plans/{version_id}/reject-unassigned"): frozenset({Z, ADM}),
     ("POST", "/api/v1/jobs"): frozenset({Z, ADM}),
-    ("GET", "/api/v1/jobs/{job_id}"): frozenset({Z, ADM}),
+    ("GET", "/api/v1/jobs/{job_id}"): frozenset({Z, F, ADM}),  # also charter_plan jobs of the ZFA
     ("POST", "/api/v1/restplatz/runs"): frozenset({Z, ADM}),
     ("GET", "/api/v1/restplatz/runs"): frozenset({Z, M, ADM}),
     ("GET", "/api/v1/restplatz/offers"): frozenset({Z, ADM}),
@@ -144,7 +144,7 @@ PAGES: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/web/logout"): PUBLIC,
     ("GET", "/web/oidc/callback"): PUBLIC,
     ("GET", "/web"): EVERYONE,
-    ("GET", "/web/jobs/{job_id}"): frozenset({Z, ADM}),
+    ("GET", "/web/jobs/{job_id}"): frozenset({Z, F, ADM}),
     ("GET", "/web/zab/tag"): frozenset({Z, ADM}),
     ("POST", "/web/zab/plan"): frozenset({Z, ADM}),
     ("POST", "/web/zab/versions/{version_id}/tours/{tour_index}/accept"): frozenset({Z, ADM}),
@@ -252,6 +252,7 @@ CROSS_TENANT_WRITES = [
         },
     ),
     ("zab-k", "POST", "/api/v1/plans", {"day": "2026-11-25", "zab_id": "ZAB-E"}),
+    ("zab-k", "POST", "/api/v1/jobs", {"kind": "plan_day", "day": "2026-11-25", "zab_id": "ZAB-E"}),
     ("abh-koeln", "POST", "/api/v1/transport-requests", {"abh_id": "ABH-05113"}),
     ("zab-k", "POST", "/api/v1/transport-requests", {"abh_id": "ABH-05113"}),
     (

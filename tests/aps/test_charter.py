@@ -34,6 +34,7 @@ from planner.model import Plan, Scenario, Unassigned, UnassignedReason
 from planner.params import SolveParams
 from planner.solve import solve
 from tests.aps.history import Cohort, add_request
+from tests.jobs import done
 
 Headers = dict[str, str]
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -163,8 +164,14 @@ def test_charter_fills_seats_by_priority_and_every_feeder_validates(
     zfa = auth("zfa")
     denied = client.post(f"/api/v1/charters/{charter_id}/plan", headers=auth("abh", abh="ABH-05113"))
     assert denied.status_code == 403
-    planned = client.post(f"/api/v1/charters/{charter_id}/plan", params={"time_limit": 5}, headers=zfa)
-    assert planned.status_code == 200, planned.text
+    too_long = client.post(f"/api/v1/charters/{charter_id}/plan", params={"time_limit": 61}, headers=zfa)
+    assert too_long.status_code == 422 and too_long.json()["detail"][0]["field"] == "time_limit"
+    assert "Höchstens 60 Sekunden" in too_long.json()["detail"][0]["msg"]
+    job = done(
+        client, client.post(f"/api/v1/charters/{charter_id}/plan", params={"time_limit": 5}, headers=zfa)
+    )
+    assert job["kind"] == "charter_plan" and job["result_ref"] == str(charter_id)
+    planned = client.get(f"/api/v1/charters/{charter_id}", headers=zfa)
     report = planned.json()["plan"]
     name = {v: k for k, v in ids.items()}
     chosen = {name[r["case_id"]] for r in report["chosen"]}
@@ -215,7 +222,9 @@ def test_a_case_without_a_feeder_gives_up_its_seat(
         missing = Unassigned(blocked, UnassignedReason.NO_CAPACITY)
         return dataclasses.replace(plan, unassigned=(*plan.unassigned, missing))
 
-    charter = plan_charter(runtime, SYSTEM, charter_id=charter_id, time_limit_s=3, solver=no_feeder_for_b)
+    charter = plan_charter(
+        runtime, SYSTEM, charter_id=charter_id, params=SolveParams(time_limit_s=3), solver=no_feeder_for_b
+    )
     report = charter.plan
     assert report is not None
     name = {v: k for k, v in ids.items()}

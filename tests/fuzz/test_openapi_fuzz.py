@@ -44,7 +44,7 @@ ENGLISH_DETAILS = {s.phrase for s in http.HTTPStatus} | {
 # (where, name, cap, the schema's maximum). Values above the maximum are left as they are.
 SOLVER_LIMITS = {
     "POST /api/v1/plans": ("body", "time_limit_s", 0.5, 300),
-    "POST /api/v1/restplatz/runs": ("body", "time_limit_s", 0.5, 600),
+    "POST /api/v1/restplatz/runs": ("body", "time_limit_s", 0.5, 300),
     "POST /api/v1/charters/{charter_id}/plan": ("query", "time_limit", 1, 300),
 }
 # Case references of the world under test (set by the test: checks get no fixtures).

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx2 as httpx
@@ -19,6 +19,21 @@ from bench.load import free_port
 from tests.conftest import TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
+_NEVER = threading.Event()  # never set: waiting on it is a pause that no faked clock stretches
+
+
+def pause(seconds: float) -> None:
+    """Between two polls of a real process (no time.sleep: it fails under faketime)."""
+    _NEVER.wait(seconds)
+
+
+def eventually(check: Callable[[], bool], timeout_s: float, what: str, every_s: float = 0.1) -> None:
+    """Poll `check` (a real process's state) until it holds; fail after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout_s} s")
+        pause(every_s)
 
 
 def _env(database_url: str, **settings: str) -> dict[str, str]:
@@ -45,14 +60,16 @@ class Instance:
             env=_env(database_url, **settings),
             cwd=ROOT,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
-                    return
-            time.sleep(0.2)
-        self.kill()
-        raise RuntimeError(f"instance on port {self.port} did not start")
+        try:
+            eventually(self._healthy, 30, f"instance on port {self.port} starting", every_s=0.2)
+        except AssertionError:
+            self.kill()
+            raise
+
+    def _healthy(self) -> bool:
+        with contextlib.suppress(httpx.HTTPError):
+            return httpx.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200
+        return False
 
     def _options(self) -> list[str]:
         return ["--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"]
@@ -73,7 +90,7 @@ class Instance:
 
 
 class Worker:
-    """A separate `ltrako worker` process."""
+    """A separate `ltrako worker` process (the only kind of process that solves)."""
 
     def __init__(self, database_url: str, **settings: str) -> None:
         self.process = subprocess.Popen(
@@ -89,6 +106,12 @@ class Worker:
             self.process.wait(30)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+    def kill(self) -> None:
+        """Gone at once, mid-solve: its job keeps status running until its lease runs out."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
 
 
 @contextlib.contextmanager
@@ -157,7 +180,7 @@ class Proxy:
             with contextlib.suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
             s.close()
-        time.sleep(down_s)
+        pause(down_s)
         self.restarts += 1
         self.down.clear()
 

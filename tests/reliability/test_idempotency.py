@@ -91,7 +91,6 @@ def test_twins_in_flight_at_once_store_one_request(
 ) -> None:
     """Two copies of one submission arrive at the same moment (a client retrying too early):
     one request is stored and both answers carry its id."""
-    runtime.settings.worker_threads = 0
     headers = {
         **auth("abh", subject="sb-essen", **ESSEN),
         "Idempotency-Key": "twins-0001-" + uuid.uuid4().hex,

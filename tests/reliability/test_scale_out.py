@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Callable
 
@@ -38,8 +37,10 @@ from ltrako.models import (
 )
 from ltrako.planning import dayplan, restplatz
 from ltrako.planning.scenario import import_scenario
+from ltrako.workers import jobs
+from planner.params import SolveParams
 from tests.factories import request_body, two_zab_day
-from tests.reliability.instances import ROOT, Instance, Proxy, Worker, instances
+from tests.reliability.instances import ROOT, Instance, Proxy, Worker, eventually, instances, pause
 
 pytestmark = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 
@@ -73,51 +74,47 @@ def _count(runtime: Runtime, model: type, *where: object) -> int:
         return int(session.exec(select(func.count()).select_from(model).where(*where)).one())
 
 
-def test_two_instances_serve_the_same_data_and_a_job_survives_its_instance(
+def test_two_instances_serve_the_same_data_and_a_job_survives_its_worker(
     runtime: Runtime, db_url: str, auth: Auth, day: dt.date
 ) -> None:
-    """Instance A plans (its worker solving) and is killed mid-solve; instance B, without
-    workers of its own, still answers, and a separate worker process finishes the job."""
+    """Instance A queues a plan (202 at once: no instance solves); worker 1 claims it and is
+    killed mid-solve, and A with it; instance B still answers, and worker 2 takes the job over
+    once the lease has run out and finishes it."""
     abh, zab = auth("abh", abh="ABH-05113"), auth("zab", subject="disponent-e", zab="ZAB-E")
-    a = Instance(db_url, worker_threads="1", job_lease_s="3")
+    a = Instance(db_url, job_lease_s="3")
     try:
-        with instances(db_url, 1, worker_threads="0", job_lease_s="3") as (b,):
+        with instances(db_url, 1, job_lease_s="3") as (b,):
             made = [_submit(a.url, abh, "E-2026-0001"), _submit(b.url, abh, "E-2026-0002")]
             assert [r.status_code for r in made] == [201, 201]
             for base in (a.url, b.url):  # both see both
                 seen = httpx.get(f"{base}{API}/transport-requests", params={"day": str(day)}, headers=zab)
                 assert {r["id"] for r in seen.json()} == {r.json()["id"] for r in made}
-            job = httpx.post(
-                f"{a.url}{API}/jobs",
-                json={"kind": "plan_day", "day": str(day), "time_limit_s": 8},
-                headers=zab,
-            ).json()
+            started = httpx.post(
+                f"{a.url}{API}/plans", json={"day": str(day), "time_limit_s": 8}, headers=zab, timeout=30
+            )
+            assert started.status_code == 202 and started.headers["location"].endswith(started.json()["id"])
+            location = started.headers["location"]
 
-            def state_of() -> dict[str, object]:
-                return dict(httpx.get(f"{b.url}{API}/jobs/{job['id']}", headers=zab).json())
+            def state() -> dict[str, object]:
+                return dict(httpx.get(f"{b.url}{location}", headers=zab, timeout=30).json())
 
-            deadline = time.monotonic() + 20
-            while state_of()["status"] != "running":
-                assert time.monotonic() < deadline, "the job was not claimed by instance A's worker"
-                time.sleep(0.1)
-            time.sleep(1.0)  # the solver is at work in A
-            a.kill()
-            worker = Worker(db_url, job_lease_s="3")
+            assert state()["status"] == "queued"  # nothing solves in the instances
+            first = Worker(db_url, job_lease_s="3")
             try:
-                deadline = time.monotonic() + 60
-                while (state := httpx.get(f"{b.url}{API}/jobs/{job['id']}", headers=zab).json())[
-                    "status"
-                ] not in (
-                    "done",
-                    "failed",
-                ):
-                    assert time.monotonic() < deadline, state
-                    time.sleep(0.3)
+                eventually(lambda: state()["status"] == "running", 30, "worker 1 claiming the job")
             finally:
-                worker.stop()
-            assert state["status"] == "done" and state["attempts"] == 2, state
+                first.kill()  # mid-solve (8 s of solving just began)
+            a.kill()
+            assert state()["status"] == "running"  # left behind: the lease has not run out yet
+            second = Worker(db_url, job_lease_s="3")
+            try:
+                eventually(lambda: state()["status"] in ("done", "failed"), 90, "worker 2 finishing")
+            finally:
+                second.stop()
+            final = state()
+            assert final["status"] == "done" and final["attempts"] == 2, final
             assert _count(runtime, PlanVersion) == 1
-            version = httpx.get(f"{b.url}{API}/plans/{state['result_ref']}", headers=zab).json()
+            version = httpx.get(f"{b.url}{API}/plans/{final['result_ref']}", headers=zab).json()
             assert version["served"] == 1  # one crew, two simultaneous trips
     finally:
         a.kill()
@@ -130,12 +127,12 @@ def _offer_for_koeln(runtime: Runtime, base: str, auth: Auth) -> int:
     for case in ("E-2026-0001", "E-2026-0002"):
         assert _submit(base, abh, case).status_code == 201
     essen = Principal("disponent-e", Role.ZAB, zab_id="ZAB-E")
-    version = dayplan.plan_day(runtime, essen, day=DAY, zab_id=None, time_limit_s=3)
+    version = dayplan.plan_day(runtime, essen, day=DAY, zab_id=None, params=SolveParams(time_limit_s=3))
     assert version.id is not None
     with transaction(runtime.sessions) as session:
         dayplan.accept_tour(session, essen, version_id=version.id, tour_index=0, timezone="Europe/Berlin")
         dayplan.reject_unassigned(session, essen, version_id=version.id, timezone="Europe/Berlin")
-    run = restplatz.run_pool(runtime, DAY, actor=SYSTEM, time_limit_s=3)
+    run = restplatz.run_pool(runtime, DAY, actor=SYSTEM, params=SolveParams(time_limit_s=3))
     assert run is not None and run.offers_made == 1
     with transaction(runtime.sessions) as session:
         offer = session.exec(select(RestplatzOffer).where(RestplatzOffer.status == OfferStatus.OPEN)).one()
@@ -146,7 +143,7 @@ def _offer_for_koeln(runtime: Runtime, base: str, auth: Auth) -> int:
 def test_a_take_over_raced_across_two_instances_is_won_once(
     runtime: Runtime, db_url: str, auth: Auth, day: dt.date
 ) -> None:
-    with instances(db_url, 2, worker_threads="0") as (a, b):
+    with instances(db_url, 2) as (a, b):
         offer_id = _offer_for_koeln(runtime, a.url, auth)
         tours_before = _count(runtime, Tour)
         start = threading.Barrier(4)
@@ -190,8 +187,9 @@ def test_the_nightly_job_started_by_two_processes_runs_once(
         )
         for _ in range(2)
     ]
-    done = [int(p.communicate(timeout=120)[0].strip().splitlines()[-1]) for p in processes]
-    assert sorted(done) in ([0, 2], [1, 1]), done  # each coming day's slot run by one of them
+    queued = [int(p.communicate(timeout=120)[0].strip().splitlines()[-1]) for p in processes]
+    assert queued == [2, 2], queued  # the batch only queues: nothing has run yet
+    assert jobs.run_queued(runtime) == 4  # the workers' part, here in the test's thread
     with transaction(runtime.sessions) as session:
         runs = session.exec(select(RestplatzRun).where(RestplatzRun.trigger == "nightly")).all()
         assert len(runs) == 2 and len({r.slot for r in runs}) == 2
@@ -200,8 +198,9 @@ def test_the_nightly_job_started_by_two_processes_runs_once(
 def test_submissions_through_a_database_restart_are_neither_lost_nor_duplicated(
     runtime: Runtime, db_url: str, auth: Auth, day: dt.date
 ) -> None:
-    """Case workers keep submitting while the database connection is cut twice; a submission
-    that failed (503, broken connection) is sent again with its Idempotency-Key."""
+    """Case workers keep submitting while the database connection is cut twice (after the 10th
+    and the 30th stored submission); a submission that failed (503, broken connection) is sent
+    again with its Idempotency-Key."""
     url = make_url(normalize_url(db_url))
     proxy = Proxy(url.port or 5432)
     via_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
@@ -209,8 +208,9 @@ def test_submissions_through_a_database_restart_are_neither_lost_nor_duplicated(
     keys = {f"E-2026-{n:04d}": f"submit-{uuid.uuid4().hex}" for n in range(60)}
     created: dict[str, str] = {}
     retries: list[int] = []
+    stored = {10: threading.Event(), 30: threading.Event()}
     try:
-        with instances(via_proxy, 1, worker_threads="0") as (service,):
+        with instances(via_proxy, 1) as (service,):
 
             def case_worker(cases: list[str]) -> None:
                 for case in cases:
@@ -219,20 +219,23 @@ def test_submissions_through_a_database_restart_are_neither_lost_nor_duplicated(
                             answer = _submit(service.url, headers, case, keys[case])
                             if answer.status_code == 201:
                                 created[case] = answer.json()["id"]
+                                for count, reached in stored.items():
+                                    if len(created) >= count:
+                                        reached.set()
                                 break
                             assert answer.status_code == 503, answer.text  # the only expected failure
                         except httpx.TransportError:
                             pass
                         retries.append(attempt)
-                        time.sleep(0.25)
+                        pause(0.25)  # before sending it again
 
             cases = sorted(keys)
             workers = [threading.Thread(target=case_worker, args=(cases[i::4],)) for i in range(4)]
             for t in workers:
                 t.start()
-            time.sleep(0.8)
+            assert stored[10].wait(60), "no submission got through"
             proxy.restart(down_s=2.0)
-            time.sleep(0.8)
+            assert stored[30].wait(120), "submissions did not resume after the first restart"
             proxy.restart(down_s=1.0)
             for t in workers:
                 t.join()

@@ -29,6 +29,7 @@ from ltrako.core.runtime import Runtime, runtime_on
 from ltrako.core.security import SYSTEM
 from ltrako.planning.demo import load_demo_day
 from ltrako.planning.scenario import import_scenario
+from ltrako.workers import jobs
 from tests.conftest import TEST_NOW, TEST_SECRET
 from tests.factories import two_zab_day
 
@@ -63,6 +64,7 @@ def web_runtime(sqlite_template: Path, tmp_path: Path) -> Iterator[Runtime]:
         timezone="Europe/Berlin",
         scheduler=False,
         demo_login=True,  # the browser tests sign in with the demo form
+        job_poll_s=0.2,
     )
     engine = make_engine(settings.database_url)
     yield runtime_on(engine, settings, FixedClock(TEST_NOW))
@@ -79,14 +81,20 @@ def live(web_runtime: Runtime) -> Iterator[str]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline, started = time.monotonic() + 20, threading.Event()
     while not server.started:
         if time.monotonic() > deadline:
             raise RuntimeError("service did not start")
-        time.sleep(0.05)
+        started.wait(0.05)  # not time.sleep: it fails under faketime
+    # The planning worker: a thread of the test process, as `ltrako serve` starts a process.
+    stop = threading.Event()
+    worker = threading.Thread(target=jobs.work, args=(web_runtime, stop, "web-worker"), daemon=True)
+    worker.start()
     yield f"http://127.0.0.1:{port}"
+    stop.set()
     server.should_exit = True
     thread.join(timeout=10)
+    worker.join(timeout=60)
 
 
 @pytest.fixture

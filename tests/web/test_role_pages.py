@@ -11,12 +11,12 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlmodel import select
 
-from api.web.pages import charter as charter_pages
 from ltrako.core.db import transaction
 from ltrako.core.runtime import Runtime
 from ltrako.models import DublinTransfer, Flight, FlightLeg, MedicalReception, ReceptionStatus
 from tests.aps.test_charter import _roster
 from tests.factories import request_body
+from tests.jobs import drain
 
 Auth = Callable[..., dict[str, str]]
 DAY = dt.date(2026, 11, 27)
@@ -168,7 +168,7 @@ def test_zab_registers_a_dublin_transfer_and_lists_its_deadline(
 def test_zfa_creates_chooses_plans_a_charter_and_prints_the_manifest(
     client: TestClient, auth: Auth, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(charter_pages, "PLAN_SECONDS", 2.0)
+    monkeypatch.setattr("api.web.pages.common.PLAN_SECONDS", 2.0)
     flight_day = dt.date(2026, 12, 2)
     _roster(runtime, flight_day)
     case = {
@@ -191,8 +191,14 @@ def test_zfa_creates_chooses_plans_a_charter_and_prints_the_manifest(
     charter_id = created.url.path.rsplit("/", 1)[-1]
     listing = client.get("/web/zfa/charter").text
     assert f'href="/web/zfa/charter/{charter_id}"' in listing and "Flughafen Dusseldorf" in listing
-    planned = client.post(f"/web/zfa/charter/{charter_id}/plan")
-    assert "1 Fälle an Bord" in planned.text and "Ausländerbehörde Stadt Essen" in planned.text
+    following = client.post(f"/web/zfa/charter/{charter_id}/plan")  # queued: the page follows the job
+    job_id = following.url.params["job"]
+    assert following.status_code == 200 and "Noch nicht geplant" in following.text
+    assert drain(client) == 1
+    state = client.get(f"/web/jobs/{job_id}").json()
+    assert state["status"] == "done" and "1 Fälle an Bord" in state["message"], state
+    planned = client.get(state["target"])
+    assert "Ausländerbehörde Stadt Essen" in planned.text
     manifest = client.get(f"/web/zfa/charter/{charter_id}/passagierliste.pdf")
     assert manifest.headers["content-type"] == "application/pdf"
     text = _pdf_text(manifest.content)

@@ -17,6 +17,7 @@ from ltrako.planning import board, dayplan
 from ltrako.planning.tours import save_committed
 from ltrako.requests import lifecycle
 from tests.factories import request_body
+from tests.jobs import planned
 from tests.workflow.conftest import DAY, ESSEN, ESSEN_ABH, PLANS, REQUESTS
 
 Auth = Callable[..., dict[str, str]]
@@ -25,8 +26,7 @@ DISPATCHER = Principal("dispo-essen", Role.ZAB, zab_id="ZAB-E")
 
 def _plan(client: TestClient, auth: Auth) -> dict[str, object]:
     response = client.post(PLANS, json={"day": str(DAY), "time_limit_s": 3}, headers=auth("zab", **ESSEN))
-    assert response.status_code == 201, response.text
-    return dict(response.json())
+    return planned(client, response)
 
 
 def _page(client: TestClient, auth: Auth) -> str:

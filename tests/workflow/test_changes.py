@@ -21,6 +21,7 @@ from ltrako.models import AuditEvent, RequestStatusChange, Tour, TourEscort, Tou
 from ltrako.planning import dayplan, restplatz
 from ltrako.planning.scenario import export_scenario
 from ltrako.planning.tours import committed_plan
+from planner.params import SolveParams
 from planner.validate import validate
 from tests.factories import BERLIN, request_body
 from tests.workflow.conftest import DAY, ESSEN, ESSEN_ABH, KOELN, REQUESTS
@@ -53,7 +54,7 @@ def _submit(client: TestClient, auth: Auth, body: dict[str, Any], abh: dict[str,
 def _commit(runtime: Runtime, zab: str) -> None:
     """The ZAB plans its day and commits every proposed tour (the service, as the plan job does)."""
     dispatcher = Principal(f"disp-{zab}", Role.ZAB, zab_id=zab)
-    version = dayplan.plan_day(runtime, dispatcher, day=DAY, zab_id=None, time_limit_s=3)
+    version = dayplan.plan_day(runtime, dispatcher, day=DAY, zab_id=None, params=SolveParams(time_limit_s=3))
     assert version.id is not None
     with transaction(runtime.sessions) as session:
         plan = dayplan.read_version(session, version, "Europe/Berlin")
@@ -508,7 +509,7 @@ def test_the_carrying_zab_cancels_a_taken_over_request_and_its_own_tour_is_relea
     )
     assert rejected.status_code == 200, rejected.text
     koeln = Principal("disp-k", Role.ZAB, zab_id="ZAB-K")
-    restplatz.run_pool(runtime, DAY, actor=koeln, time_limit_s=3)
+    restplatz.run_pool(runtime, DAY, actor=koeln, params=SolveParams(time_limit_s=3))
     with transaction(runtime.sessions) as session:
         (offer,) = restplatz.offers(session, koeln, day=DAY)
         assert offer.id is not None and offer.request_ids == [pooled]

@@ -16,13 +16,15 @@ from ltrako.core.db import transaction
 from ltrako.core.errors import Conflict
 from ltrako.core.runtime import Runtime
 from ltrako.core.security import Principal, Role
-from ltrako.models import OfferStatus, RequestStatusChange, RestplatzOffer, RunStatus, TourStop
+from ltrako.models import OfferStatus, RequestStatusChange, RestplatzOffer, RestplatzRun, RunStatus, TourStop
 from ltrako.planning import restplatz
 from ltrako.planning.scenario import export_scenario
 from ltrako.planning.tours import committed_plan
-from ltrako.workers import nightly
+from ltrako.workers import jobs, nightly
 from planner.model import StopType
+from planner.params import SolveParams
 from planner.validate import validate
+from tests.jobs import planned, ran
 from tests.workflow.conftest import DAY, ESSEN, ESSEN_ABH, KOELN, PLANS, REQUESTS
 
 Auth = Callable[..., dict[str, str]]
@@ -33,8 +35,7 @@ def first_pass(client: TestClient, auth: Auth, submit: Callable[[str], str]) -> 
     """Two simultaneous trips for one Essen crew: one tour accepted, the other rejected into the pool."""
     submit("E-2026-0001"), submit("E-2026-0002")
     response = client.post(PLANS, json={"day": str(DAY), "time_limit_s": 3}, headers=auth("zab", **ESSEN))
-    assert response.status_code == 201, response.text
-    version = response.json()
+    version = planned(client, response)
     assert len(version["tours"]) == 1 and len(version["unassigned_requests"]) == 1
     pooled = version["unassigned_requests"][0]["request"]
     accepted = next(s["request"] for s in version["tours"][0]["stops"] if s["type"] == "pickup")
@@ -59,7 +60,11 @@ def test_abh_submits_zab_rejects_nightly_job_places_other_zab_takes_over(
     # The nightly job of the night before the day places it with Köln.
     clock.set(dt.datetime.combine(DAY - dt.timedelta(days=1), dt.time(2, 0), tzinfo=runtime.zone))
     nightly.register(with_settings(runtime, restplatz_days_ahead=1, restplatz_time_limit_s=3))
-    runs = nightly.nightly_job()
+    queued = nightly.nightly_job()  # the batch only queues; a planning worker runs it
+    assert [j.params["day"] for j in queued] == [str(DAY)]
+    assert jobs.run_queued(runtime) == 1
+    with transaction(runtime.sessions) as session:
+        runs = list(session.exec(select(RestplatzRun).where(RestplatzRun.trigger == "nightly")).all())
     assert [r.day for r in runs] == [DAY]
     abh = auth("abh", **ESSEN_ABH)  # a token of the new day
     assert len(runs) == 1 and runs[0].status is RunStatus.FINISHED
@@ -104,8 +109,7 @@ def test_abh_submits_zab_rejects_nightly_job_places_other_zab_takes_over(
     # Re-planning either ZAB keeps the committed tours as they are.
     for zab in (ESSEN, KOELN):
         replanned = client.post(PLANS, json={"day": str(DAY), "time_limit_s": 2}, headers=auth("zab", **zab))
-        assert replanned.status_code == 201, replanned.text
-        body = replanned.json()
+        body = planned(client, replanned)
         assert body["unassigned_requests"] == [] and len(body["tours"]) == 1
 
 
@@ -135,8 +139,12 @@ def test_stale_plan_version_cannot_be_accepted(
     client: TestClient, auth: Auth, submit: Callable[[str], str]
 ) -> None:
     submit("E-2026-0004")
-    old = client.post(PLANS, json={"day": str(DAY), "time_limit_s": 1}, headers=auth("zab", **ESSEN)).json()
-    client.post(PLANS, json={"day": str(DAY), "time_limit_s": 1}, headers=auth("zab", **ESSEN))
+    old = planned(
+        client, client.post(PLANS, json={"day": str(DAY), "time_limit_s": 1}, headers=auth("zab", **ESSEN))
+    )
+    planned(
+        client, client.post(PLANS, json={"day": str(DAY), "time_limit_s": 1}, headers=auth("zab", **ESSEN))
+    )
     response = client.post(f"{PLANS}/{old['id']}/tours/0/accept", headers=auth("zab", **ESSEN))
     assert response.status_code == 409 and "veraltet" in response.json()["detail"]
 
@@ -145,7 +153,9 @@ def _pool_with_offer(
     client: TestClient, auth: Auth, runtime: Runtime, submit: Callable[[str], str]
 ) -> RestplatzOffer:
     first_pass(client, auth, submit)
-    run = restplatz.run_pool(runtime, DAY, actor=Principal("op", Role.ADMIN), time_limit_s=3)
+    run = restplatz.run_pool(
+        runtime, DAY, actor=Principal("op", Role.ADMIN), params=SolveParams(time_limit_s=3)
+    )
     assert run is not None and run.offers_made == 1
     with transaction(runtime.sessions) as session:
         return session.exec(select(RestplatzOffer).where(RestplatzOffer.status == OfferStatus.OPEN)).one()
@@ -156,7 +166,7 @@ def test_rerun_is_idempotent_and_a_failing_solver_loses_nothing(
 ) -> None:
     offer = _pool_with_offer(client, auth, runtime, submit)
     admin = Principal("op", Role.ADMIN)
-    again = restplatz.run_pool(runtime, DAY, actor=admin, time_limit_s=3)
+    again = restplatz.run_pool(runtime, DAY, actor=admin, params=SolveParams(time_limit_s=3))
     assert again is not None and again.offers_made == 0 and again.offers_open == 1
 
     def broken(*_: object) -> None:
@@ -184,7 +194,9 @@ def test_a_solver_past_its_deadline_fails_the_run(
     def hangs(*_: object) -> None:
         release.wait(10)
 
-    run = restplatz.run_pool(runtime, DAY, actor=Principal("op", Role.ADMIN), time_limit_s=0.1, solver=hangs)  # type: ignore[arg-type]
+    run = restplatz.run_pool(
+        runtime, DAY, actor=Principal("op", Role.ADMIN), params=SolveParams(time_limit_s=0.1), solver=hangs
+    )  # type: ignore[arg-type]
     release.set()
     assert run is not None and run.status is RunStatus.FAILED and "Zeitüberschreitung" in (run.error or "")
 
@@ -237,7 +249,9 @@ def test_the_abh_drives_itself_when_no_zab_can(
             select(EscortShift).where(col(EscortShift.escort_id).in_(["K-E01", "K-E02"]))
         ):
             session.delete(shift)
-    run = restplatz.run_pool(runtime, DAY, actor=Principal("op", Role.ADMIN), time_limit_s=2)
+    run = restplatz.run_pool(
+        runtime, DAY, actor=Principal("op", Role.ADMIN), params=SolveParams(time_limit_s=2)
+    )
     assert run is not None and run.offers_made == 0 and run.still_open == 1
     abh = auth("abh", **ESSEN_ABH)
     seen = client.get(f"{REQUESTS}/{pooled}", headers=abh).json()
@@ -256,13 +270,11 @@ def test_a_run_by_hand_through_the_api(client: TestClient, auth: Auth, submit: C
     assert (
         client.post("/api/v1/restplatz/runs", json=body, headers=auth("abh", **ESSEN_ABH)).status_code == 403
     )
-    empty = client.post("/api/v1/restplatz/runs", json=body, headers=auth("zab", **KOELN))
-    assert (
-        empty.status_code == 201 and empty.json()["pool_size"] == 0 and empty.json()["status"] == "finished"
-    )
+    empty = ran(client, client.post("/api/v1/restplatz/runs", json=body, headers=auth("zab", **KOELN)))
+    assert empty["pool_size"] == 0 and empty["status"] == "finished"
     first_pass(client, auth, submit)
-    run = client.post("/api/v1/restplatz/runs", json=body, headers=auth("admin"))
-    assert run.status_code == 201 and run.json()["pool_size"] == 1 and run.json()["offers_made"] == 1
+    run = ran(client, client.post("/api/v1/restplatz/runs", json=body, headers=auth("admin")))
+    assert run["pool_size"] == 1 and run["offers_made"] == 1
     listed = client.get(
         "/api/v1/restplatz/runs", params={"day": str(DAY)}, headers=auth("zab", **ESSEN)
     ).json()
@@ -309,9 +321,9 @@ def test_two_crews_sharing_one_vehicle_commit_two_tours(
     for case, extra in (("E-2026-0301", {}), ("E-2026-0302", afternoon)):
         body = request_body(persons=[{"case_ref": case, "nationality": "ALB", "gender": "m"}], **extra)
         assert client.post(REQUESTS, json=body, headers=auth("abh", **ESSEN_ABH)).status_code == 201
-    version = client.post(
-        PLANS, json={"day": str(DAY), "time_limit_s": 2}, headers=auth("zab", **ESSEN)
-    ).json()
+    version = planned(
+        client, client.post(PLANS, json={"day": str(DAY), "time_limit_s": 2}, headers=auth("zab", **ESSEN))
+    )
     assert [t["vehicle"] for t in version["tours"]] == ["E-V1", "E-V1"]
     for index in (0, 1):
         accepted = client.post(f"{PLANS}/{version['id']}/tours/{index}/accept", headers=auth("zab", **ESSEN))
@@ -322,7 +334,7 @@ def test_two_crews_sharing_one_vehicle_commit_two_tours(
             session, day=DAY, timezone="Europe/Berlin", travel=runtime.travel, cross_zab=True, statuses=()
         )
     assert len(plan.tours) == 2 and validate(scenario, plan) == []
-    replanned = client.post(
-        PLANS, json={"day": str(DAY), "time_limit_s": 2}, headers=auth("zab", **ESSEN)
-    ).json()
+    replanned = planned(
+        client, client.post(PLANS, json={"day": str(DAY), "time_limit_s": 2}, headers=auth("zab", **ESSEN))
+    )
     assert len(replanned["tours"]) == 2 and replanned["unassigned_requests"] == []

@@ -17,6 +17,7 @@ from ltrako.core.db import transaction
 from ltrako.core.runtime import Runtime
 from ltrako.models import AuditAction, AuditEvent
 from tests.factories import request_body
+from tests.jobs import planned
 from tests.workflow.conftest import DAY, ESSEN, ESSEN_ABH, KOELN, PLANS, REQUESTS
 
 Auth = Callable[..., dict[str, str]]
@@ -80,9 +81,9 @@ def test_fahrauftrag_lists_stops_times_needs_flight_and_contacts(
         client.post(
             f"/api/v1/zfa/transits/{transit['id']}/decision", json={"approved": True}, headers=auth("zfa")
         )
-    version = client.post(
-        PLANS, json={"day": str(DAY), "time_limit_s": 3}, headers=auth("zab", **ESSEN)
-    ).json()
+    version = planned(
+        client, client.post(PLANS, json={"day": str(DAY), "time_limit_s": 3}, headers=auth("zab", **ESSEN))
+    )
     accepted = client.post(f"{PLANS}/{version['id']}/tours/0/accept", headers=auth("zab", **ESSEN))
     assert accepted.status_code == 200, accepted.text
     tour_id = accepted.json()["tour_id"]

@@ -15,6 +15,7 @@ from ltrako.core.runtime import Runtime
 from ltrako.core.security import Principal, Role
 from ltrako.models import Flight, FlightKind, FlightLeg, Notification, TransitStatus, TransportRequest
 from tests.factories import request_body
+from tests.jobs import planned
 from tests.workflow.conftest import DAY, ESSEN, PLANS, REQUESTS
 from zfa import workflow
 
@@ -61,8 +62,7 @@ def _flight_via_paris(runtime: Runtime, request_id: str) -> int:
 
 def _plan(client: TestClient, auth: Auth) -> dict[str, object]:
     response = client.post(PLANS, json={"day": str(DAY), "time_limit_s": 2}, headers=auth("zab", **ESSEN))
-    assert response.status_code == 201, response.text
-    return dict(response.json())
+    return planned(client, response)
 
 
 def test_a_transport_is_committed_only_after_its_transit_is_approved(

@@ -11,6 +11,7 @@ from ltrako.core.db import transaction
 from ltrako.core.runtime import Runtime
 from ltrako.models import Flight, FlightKind, TransportRequest
 from tests.factories import request_body
+from tests.jobs import planned
 from tests.workflow.conftest import DAY, ESSEN, ESSEN_ABH, PLANS, REQUESTS
 
 Auth = Callable[..., dict[str, str]]
@@ -68,9 +69,9 @@ def test_medical_reception_blocks_commitment_until_confirmed_and_only_zrk_reads_
     seen_by_zrk = client.get(f"{REQUESTS}/{rid}/medical-reception", headers=zrk).json()
     assert seen_by_zrk[0]["medical_details"] == "Insulin"
 
-    version = client.post(
-        PLANS, json={"day": str(DAY), "time_limit_s": 2}, headers=auth("zab", **ESSEN)
-    ).json()
+    version = planned(
+        client, client.post(PLANS, json={"day": str(DAY), "time_limit_s": 2}, headers=auth("zab", **ESSEN))
+    )
     assert len(version["tours"]) == 1  # Essen's crew has a medical escort (E-E01)
     accept = f"{PLANS}/{version['id']}/tours/0/accept"
     blocked = client.post(accept, headers=auth("zab", **ESSEN))
@@ -117,9 +118,9 @@ def test_a_dublin_transfer_goes_to_the_facility_zab_gains_priority_and_blocks_wh
     late = {**transfer, "accepted_on": "2026-05-24"}  # deadline 24.11., the transport is on 25.11.
     expired = client.post(url, json=late, headers=auth("zab", **ESSEN)).json()
     assert expired["deadline"] == "2026-11-24" and expired["expired"] and expired["priority"] is None
-    version = client.post(
-        PLANS, json={"day": str(DAY), "time_limit_s": 2}, headers=auth("zab", **ESSEN)
-    ).json()
+    version = planned(
+        client, client.post(PLANS, json={"day": str(DAY), "time_limit_s": 2}, headers=auth("zab", **ESSEN))
+    )
     blocked = client.post(f"{PLANS}/{version['id']}/tours/0/accept", headers=auth("zab", **ESSEN))
     assert (
         blocked.status_code == 409

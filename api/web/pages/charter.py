@@ -1,7 +1,7 @@
 """Sammelcharter pages: create one, choose it from the list, plan it (seats and feeders), its report.
 
-Planning calls the same service as `POST /charters/{id}/plan` and waits for it (there is no
-job kind for charters yet; the page then shows the stored report).
+Planning queues the same job as `POST /charters/{id}/plan` (kind charter_plan); the page
+follows its progress and then shows the stored report.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import RuntimeDep
-from api.web.pages.common import back_to, refusal, render, router
+from api.web.pages.common import back_to, follow_job, page_solve, refusal, render, router
 from api.web.session import UserDep, page_allow
 from ltrako.core import policy
 from ltrako.core.db import transaction
@@ -23,10 +23,10 @@ from ltrako.core.security import Principal
 from ltrako.planning import charter as service
 from ltrako.planning.charter_list import list_charters
 from ltrako.planning.names import read_names
+from ltrako.workers import jobs
 
 FIELDS = ("airport", "destination_country", "seats", "escort_seats", "check_in")
 AIRPORTS = ("DUS", "CGN", "DTM", "FMO", "PAD", "NRN", "LEJ", "FRA")
-PLAN_SECONDS = 10.0
 STATUS_DE = {"draft": "angelegt", "planned": "geplant", "booked": "gebucht"}
 
 
@@ -165,11 +165,16 @@ def report(charter_id: int, request: Request, user: UserDep, runtime: RuntimeDep
 
 @router.post("/zfa/charter/{charter_id}/plan", dependencies=[page_allow(*policy.CHARTER)])
 def plan(charter_id: int, user: UserDep, runtime: RuntimeDep) -> Response:
-    """Choose the passengers and plan their feeders (waits for the planner, PLAN_SECONDS a round)."""
-    target = f"/web/zfa/charter/{charter_id}"
-    try:
-        planned = service.plan_charter(runtime, user, charter_id=charter_id, time_limit_s=PLAN_SECONDS)
-    except LtrakoError as exc:
-        return back_to(target, exc.message, "error")
-    chosen = len((planned.plan or {}).get("chosen", []))
-    return back_to(target, f"Charter {charter_id} geplant: {chosen} Fälle an Bord.")
+    """Queue the passenger choice and feeder planning (PLAN_SECONDS a round); the page follows it."""
+    target = f"/web/zfa/charter/{charter_id}?geplant=1"
+    return follow_job(
+        runtime,
+        target,
+        lambda session: jobs.charter_job(
+            session,
+            user,
+            charter_id=charter_id,
+            target=target,
+            **page_solve(runtime),
+        ),
+    )

@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from sqlmodel import Session, col, select
 
 from api.deps import RuntimeDep
-from api.gates import DISPATCH, audit_refusal
+from api.gates import DISPATCH, ZFA, audit_refusal
 from api.web.session import UserDep, page_allow
 from ltrako.core.clock import Clock
 from ltrako.core.db import transaction
@@ -28,6 +28,7 @@ from ltrako.core.runtime import Runtime
 from ltrako.core.security import Principal, Role
 from ltrako.models import Abh, Job, Zab
 from ltrako.workers import jobs
+from planner.params import SolveParams
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 
@@ -47,6 +48,11 @@ HOME = {
 
 
 PLAN_SECONDS = 10.0
+
+
+def page_solve(runtime: Runtime) -> dict[str, Any]:
+    """The search parameters and queue bounds of a job a page starts (PLAN_SECONDS, seed 0)."""
+    return {"params": SolveParams(time_limit_s=PLAN_SECONDS), "limits": jobs.Limits.of(runtime.settings)}
 
 
 def render(request: Request, name: str, user: Principal | None, **context: Any) -> HTMLResponse:
@@ -115,7 +121,7 @@ def directory(runtime: Runtime) -> tuple[list[Zab], list[Abh]]:
     return zabs, abhs
 
 
-@router.get("/jobs/{job_id}", dependencies=[page_allow(*DISPATCH)])
+@router.get("/jobs/{job_id}", dependencies=[page_allow(*(DISPATCH | ZFA))])
 def job_state(job_id: str, user: UserDep, runtime: RuntimeDep) -> JSONResponse:
     try:
         with transaction(runtime.sessions) as session:

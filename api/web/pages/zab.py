@@ -9,10 +9,10 @@ from api.deps import RuntimeDep
 from api.gates import DISPATCH
 from api.web.gantt import bars, gantt_svg, map_svg
 from api.web.pages.common import (
-    PLAN_SECONDS,
     back_to,
     day_or_tomorrow,
     follow_job,
+    page_solve,
     refusal,
     render,
     router,
@@ -140,7 +140,12 @@ def start_plan(user: UserDep, runtime: RuntimeDep, day: str = Form(...)) -> Resp
         runtime,
         target,
         lambda session: jobs.plan_day_job(
-            session, user, day=when, zab_id=user.zab_id, time_limit_s=PLAN_SECONDS, target=target
+            session,
+            user,
+            day=when,
+            zab_id=user.zab_id,
+            target=target,
+            **page_solve(runtime),
         ),
     )
 
@@ -208,5 +213,11 @@ def run_pool(user: UserDep, runtime: RuntimeDep, day: str = Form(...)) -> Respon
     return follow_job(
         runtime,
         target,
-        lambda session: jobs.restplatz_job(session, user, day=when, time_limit_s=PLAN_SECONDS, target=target),
+        lambda session: jobs.restplatz_job(
+            session,
+            user,
+            day=when,
+            target=target,
+            **page_solve(runtime),
+        ),
     )
