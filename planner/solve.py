@@ -29,6 +29,7 @@ from planner.diagnose import (
     feasible_alone,
     locked_conflict,
 )
+from planner.floor import Singles, single_tours
 from planner.model import (
     Escort,
     HaversineTravel,
@@ -73,6 +74,32 @@ def solve(scenario: Scenario, params: SolveParams | None = None) -> Plan:
         log.error("plan failed validation, %d problems; dropping the tours concerned", len(problems))
         plan = _drop_invalid(scenario, plan, problems, began)
     return plan
+
+
+def floor_plan(scenario: Scenario, time_limit_s: float = 10.0, seed: int = 0) -> tuple[Plan, bool]:
+    """The floor of the day (every request alone on its own tour, committed tours as they
+    stand, vehicles and escorts chosen by CP-SAT) and whether CP-SAT proved it optimal for
+    that restriction. `solve` never returns a plan lexicographically below its own floor."""
+    began = time.perf_counter()
+    ensure_valid(scenario)
+    scenario = _with_matrix(scenario)
+    parts = _partition(scenario)
+    total = sum(len(p.requests) for p in parts) or 1
+    tours: list[Tour] = []
+    unassigned: list[Unassigned] = []
+    optimal = True
+    for part in parts:
+        solver = _Part(part)
+        part_tours, conflicts = solver.committed()
+        ids = {s.request for t in part_tours for s in t.stops if s.request}
+        free = [r for r in part.requests if r.id not in ids and r.id not in conflicts]
+        singles = solver._singles(free, part_tours, time_limit_s * len(part.requests) / total, seed)
+        optimal = optimal and singles.optimal
+        part_tours += singles.tours
+        served = {s.request for t in part_tours for s in t.stops if s.request}
+        tours += part_tours
+        unassigned += [solver._explain(r, conflicts) for r in part.requests if r.id not in served]
+    return _assemble(scenario, tours, unassigned, began), optimal
 
 
 def _with_matrix(scenario: Scenario) -> Scenario:
@@ -171,8 +198,16 @@ class _Part:
         """Route with the formed crews; then, while requests that could be served alone are
         left over, give idle escorts crews tailored to them (drivers keep their trimmed crews)
         and route again, keeping the better result (crews are a decision, not an input)."""
-        deadline = time.perf_counter() + time_limit
+        began = time.perf_counter()
         locked_assignments, locked_map, conflicts = self._locked_tours()
+        committed, _ = self.committed()
+        locked_ids = {rid for _, seq in locked_map.values() for rid, _ in seq}
+        free = [r for r in self.part.requests if r.id not in locked_ids and r.id not in conflicts]
+        floor = self._singles(free, committed, FLOOR_SHARE * time_limit, params.seed)
+        time_limit -= time.perf_counter() - began
+        reserve = FILL_SHARE * time_limit
+        time_limit -= reserve
+        deadline = time.perf_counter() + time_limit
         taken = {e.id for a in locked_assignments for e in a.crew.escorts}
         crews: list[Crew] = []
         for zab in sorted({e.zab for e in self.part.escorts}):
@@ -197,12 +232,35 @@ class _Part:
                 break
             best = candidate
         tours, served = list(best.tours.values()), set(best.served)
-        locked_ids = {rid for _, seq in locked_map.values() for rid, _ in seq}
         if locked_ids - served - set(conflicts):
             # the search found no solution at all: committed tours must still stand
             tours, served = self._keep_locked(tours, served)
+        # idle vehicles and escorts take open requests alone (the floor's model on what is left)
+        still_open = [r for r in self.part.requests if r.id not in served and r.id not in conflicts]
+        tours += self._singles(still_open, tours, max(0.2, reserve), params.seed).tours
+        floor_tours = committed + list(floor.tours)
+        if self._rank(floor_tours) > self._rank(tours):  # never lexicographically below the floor
+            log.info("part %s: the floor beats the routed plan; the floor is kept", self.part.date)
+            tours = floor_tours
+        served = {s.request for t in tours for s in t.stops if s.request}
         unassigned = [self._explain(r, conflicts) for r in self.part.requests if r.id not in served]
         return tours, unassigned
+
+    def _singles(self, requests: list[Request], fixed: list[Tour], limit: float, seed: int) -> Singles:
+        return single_tours(
+            requests,
+            self.part.vehicles,
+            self.part.escorts,
+            self.matrix,
+            cross_zab=self.part.cross_zab,
+            fixed=fixed,
+            time_limit=limit,
+            seed=seed,
+        )
+
+    def _rank(self, tours: Iterable[Tour]) -> tuple[int, ...]:
+        """Served requests per priority (5 first), then fewer metres: larger is better."""
+        return self._score(dict(enumerate(tours)))
 
     def _round(
         self,
@@ -333,6 +391,18 @@ class _Part:
             mapping[key] = (len(assignments) - 1, tuple((s.request, s.type) for s in locked.stops))
         return assignments, mapping, conflicts
 
+    def committed(self) -> tuple[list[Tour], dict[str, str]]:
+        """Committed tours timed on their own, and the requests of those that cannot be driven."""
+        tours: list[Tour] = []
+        conflicts: dict[str, str] = {}
+        for locked in self.part.locked:
+            tour = self.locked_alone(locked)
+            if tour is None:
+                conflicts.update({s.request: locked.vehicle for s in locked.stops})
+            else:
+                tours.append(tour)
+        return tours, conflicts
+
     def locked_alone(self, locked: LockedTour) -> Tour | None:
         """The committed tour on its own, if it can still be driven."""
         if locked.vehicle not in self.vehicles or any(e not in self.escorts for e in locked.escorts):
@@ -419,6 +489,8 @@ class _Part:
 
 
 FIRST_ROUND_SHARE = 0.45
+FLOOR_SHARE = 0.15  # of a part's time: the floor (single tours by CP-SAT), computed first
+FILL_SHARE = 0.1  # of the rest: open requests alone on what the routed plan leaves idle
 MIN_ROUND_S = 0.3
 
 
