@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
+from planner.bound import served_by_priority, upper_bound
 from planner.build import allowed_vehicles, build_problem
 from planner.check import ensure_valid
 from planner.clock import Clock
@@ -73,7 +74,14 @@ def solve(scenario: Scenario, params: SolveParams | None = None) -> Plan:
     if problems:
         log.error("plan failed validation, %d problems; dropping the tours concerned", len(problems))
         plan = _drop_invalid(scenario, plan, problems, began)
-    return plan
+    return with_bound(scenario, plan)
+
+
+def with_bound(scenario: Scenario, plan: Plan) -> Plan:
+    """The plan with `stats.bound` (per priority, what no plan can exceed) and `stats.optimal`."""
+    bound = upper_bound(scenario, plan, TravelMatrix(scenario.travel, scenario.locations))
+    optimal = served_by_priority(scenario, plan) == bound
+    return dataclasses.replace(plan, stats=dataclasses.replace(plan.stats, bound=bound, optimal=optimal))
 
 
 def floor_plan(scenario: Scenario, time_limit_s: float = 10.0, seed: int = 0) -> tuple[Plan, bool]:
@@ -99,7 +107,7 @@ def floor_plan(scenario: Scenario, time_limit_s: float = 10.0, seed: int = 0) ->
         served = {s.request for t in part_tours for s in t.stops if s.request}
         tours += part_tours
         unassigned += [solver._explain(r, conflicts) for r in part.requests if r.id not in served]
-    return _assemble(scenario, tours, unassigned, began), optimal
+    return with_bound(scenario, _assemble(scenario, tours, unassigned, began)), optimal
 
 
 def _with_matrix(scenario: Scenario) -> Scenario:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.model import Escort, Plan, Scenario, StopType, Vehicle
+from planner.bound import upper_bound
+from planner.model import Escort, Plan, PlanStats, Scenario, StopType, Unassigned, UnassignedReason, Vehicle
 from planner.params import SolveParams
 from planner.solve import floor_plan, solve
+from planner.travel import TravelMatrix
 from planner.validate import validate
 from tests.factories import H, request, tiny_scenario
 from tests.planner.test_properties import ZABS, requests, scenarios
@@ -111,3 +115,43 @@ def test_floor_uses_two_vehicles_and_distinct_crews_with_the_qualifications_aske
     assert set(crews["R-fm"]) == {"E-E01", "E-E02"}
     assert len(crews["R-3"]) == 3
     assert [u.request for u in floor.unassigned] == ["R-2"]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(crowded_days())
+def test_the_bound_is_never_below_the_plan_or_the_floor(scenario: Scenario) -> None:
+    plan = solve(scenario, SolveParams(time_limit_s=1, solution_limit=20, workers=1))
+    floor, _ = floor_plan(scenario, time_limit_s=3)
+    assert plan.stats.bound is not None and floor.stats.bound is not None
+    served = by_priority(scenario, plan)
+    assert all(b >= s for b, s in zip(plan.stats.bound, served, strict=True))
+    assert all(b >= s for b, s in zip(plan.stats.bound, by_priority(scenario, floor), strict=True))
+    assert plan.stats.optimal == (served == plan.stats.bound)
+
+
+def test_the_bound_counts_requests_feasible_alone_within_escort_time() -> None:
+    """Two escorts with 50-minute shifts hold 100 min of escort time; each Essen–DUS ride
+    (28 min with two escorts) uses more than half of it, so at most one of three is servable;
+    a request found infeasible alone is not counted at all."""
+    scenario = tiny_scenario(
+        escorts=(
+            Escort("E-E01", "ZAB-E", "f", (), 6 * H, 6 * H + 3000),
+            Escort("E-E02", "ZAB-E", "m", (), 6 * H, 6 * H + 3000),
+        ),
+        requests=(*(request(f"R-{i}", priority=5) for i in range(3)), request("R-x", priority=2)),
+    )
+    reasons = [UnassignedReason.NO_CAPACITY] * 3 + [UnassignedReason.INFEASIBLE_ALONE]
+    plan = Plan(
+        scenario.date,
+        (),
+        tuple(Unassigned(r.id, why) for r, why in zip(scenario.requests, reasons, strict=True)),
+        PlanStats(0, 4, 0.0, 0.0),
+    )
+    matrix = TravelMatrix(scenario.travel, scenario.locations)
+    ride = matrix.time("ABH-05113", "AP-DUS")
+    assert 2 * ride <= 6000 < 2 * 2 * ride  # the premise: one ride of two escorts fits, two do not
+    assert upper_bound(scenario, plan, matrix) == (1, 0, 0, 0, 0)
+    roomy = dataclasses.replace(
+        scenario, escorts=tuple(dataclasses.replace(e, shift_end=12 * H) for e in scenario.escorts)
+    )
+    assert upper_bound(roomy, plan, matrix) == (3, 0, 0, 0, 0)
