@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -157,14 +157,23 @@ def single_tours(
     for k, ns_k in per_class.items():
         model.add(sum(ns_k) <= len(classes[k].members))
     model.maximize(sum(weight[c.request.priority] * x for c, x in zip(candidates, chosen, strict=True)))
+    greedy = _greedy(candidates, types, classes)
+    for i in range(len(candidates)):
+        choice = greedy.get(i)
+        model.add_hint(chosen[i], choice is not None)
+        for t, y in on_type[i].items():
+            model.add_hint(y, choice is not None and choice[0] == t)
+        for k, n in crew[i].items():
+            model.add_hint(n, 0 if choice is None else choice[1].get(k, 0))
 
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.2, time_limit)
+    solver.parameters.max_time_in_seconds = max(0.2, time_limit - (time.perf_counter() - began))
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Singles((), False, time.perf_counter() - began)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # no time to solve: the greedy choice
+        hinted = [(candidates[i], t, counts) for i, (t, counts) in sorted(greedy.items())]
+        return Singles(tuple(_expand(hinted, types, classes)), False, time.perf_counter() - began)
     picked = [
         (
             c,
@@ -176,6 +185,68 @@ def single_tours(
     ]
     tours = _expand(picked, types, classes)
     return Singles(tuple(tours), status == cp_model.OPTIMAL, time.perf_counter() - began)
+
+
+def _greedy(
+    candidates: list[_Candidate], types: list[_Type], classes: list[_Class]
+) -> dict[int, tuple[int, dict[int, int]]]:
+    """A first choice (the solver's hint): highest priority first, earliest start, first fit."""
+    used: dict[int, list[Interval]] = defaultdict(list)
+    left = [len(k.members) for k in classes]
+    served: set[str] = set()
+    out: dict[int, tuple[int, dict[int, int]]] = {}
+    order = sorted(
+        range(len(candidates)), key=lambda i: (-candidates[i].request.priority, candidates[i].timing.start)
+    )
+    for i in order:
+        c = candidates[i]
+        if c.request.id in served:
+            continue
+        start, end = c.timing.start, c.timing.end
+        low, _ = crew_bounds(c.request)
+        counts = _greedy_crew(c, classes, left, low)
+        if counts is None:
+            continue
+        size = sum(counts.values())
+        for t in c.types:
+            if types[t].seats < c.request.persons + size:
+                continue
+            points = [start] + [lo for lo, _ in used[t] if start <= lo < end]
+            busiest = max(sum(1 for lo, hi in used[t] if lo <= p < hi) for p in points)
+            if busiest < len(types[t].vehicles):
+                used[t].append((start, end))
+                for k, n in counts.items():
+                    left[k] -= n
+                out[i] = (t, counts)
+                served.add(c.request.id)
+                break
+    return out
+
+
+def _greedy_crew(c: _Candidate, classes: list[_Class], left: list[int], low: int) -> dict[int, int] | None:
+    counts: dict[int, int] = defaultdict(int)
+    avail = {k: left[k] for k in c.classes if left[k] > 0}
+
+    def take(want: Callable[[_Class], bool]) -> bool:
+        k = next((k for k in avail if avail[k] > 0 and want(classes[k])), None)
+        if k is None:
+            return False
+        avail[k] -= 1
+        counts[k] += 1
+        return True
+
+    r = c.request
+    if r.requires_female_escort and r.requires_medical_escort and take(lambda k: k.female and k.medical):
+        pass
+    else:
+        if r.requires_female_escort and not take(lambda k: k.female):
+            return None
+        if r.requires_medical_escort and not take(lambda k: k.medical):
+            return None
+    while sum(counts.values()) < low:
+        if not take(lambda k: not k.female and not k.medical) and not take(lambda k: True):
+            return None
+    return dict(counts)
 
 
 def _types(vehicles: Sequence[Vehicle], fixed: Sequence[Tour]) -> list[_Type]:

@@ -20,7 +20,7 @@ from planner.bound import served_by_priority, upper_bound
 from planner.build import allowed_vehicles, build_problem
 from planner.check import ensure_valid
 from planner.clock import Clock
-from planner.crew import Assignment, Crew, bind_crews, form_crews, trim
+from planner.crew import Assignment, Crew, bind_crews, form_crews, pick, trim
 from planner.diagnose import (
     Fleet,
     alone_option,
@@ -31,6 +31,7 @@ from planner.diagnose import (
     locked_conflict,
 )
 from planner.floor import Singles, single_tours
+from planner.insert import insert_open
 from planner.model import (
     Escort,
     HaversineTravel,
@@ -243,9 +244,26 @@ class _Part:
         if locked_ids - served - set(conflicts):
             # the search found no solution at all: committed tours must still stand
             tours, served = self._keep_locked(tours, served)
-        # idle vehicles and escorts take open requests alone (the floor's model on what is left)
+        # open requests join routed tours (idle escorts completing the crew), then idle vehicles
+        # and escorts take what is still open alone (the floor's model on what is left)
         still_open = [r for r in self.part.requests if r.id not in served and r.id not in conflicts]
-        tours += self._singles(still_open, tours, max(0.2, reserve), params.seed).tours
+        polish = time.perf_counter() + reserve / 2
+        if still_open:
+            tours = insert_open(
+                tours,
+                [r for r in still_open if self._alone(r)],
+                requests=self.requests,
+                vehicles=self.vehicles,
+                staff=self.escorts,
+                locked={i for i, t in enumerate(tours) if any(s.request in locked_ids for s in t.stops)},
+                cross_zab=self.part.cross_zab,
+                timing=self._timing,
+                deadline=polish,
+            )
+            served = {s.request for t in tours for s in t.stops if s.request}
+            still_open = [r for r in still_open if r.id not in served]
+        fill_s = max(0.2, polish - time.perf_counter() + reserve / 2)
+        tours += self._singles(still_open, tours, fill_s, params.seed).tours
         floor_tours = committed + list(floor.tours)
         if self._rank(floor_tours) > self._rank(tours):  # never lexicographically below the floor
             log.info("part %s: the floor beats the routed plan; the floor is kept", self.part.date)
@@ -360,7 +378,7 @@ class _Part:
         pool = [e for e in idle if e.id in on_duty]
         for zab, (start, end), size in crew_windows(request, pool):
             staff = [e for e in pool if e.zab == zab and e.shift_start <= start and e.shift_end >= end]
-            members = _pick(staff, size, request.requires_female_escort, request.requires_medical_escort)
+            members = pick(staff, size, request.requires_female_escort, request.requires_medical_escort)
             if members is None:
                 continue
             window = (max(e.shift_start for e in members), min(e.shift_end for e in members))
@@ -498,7 +516,7 @@ class _Part:
 
 FIRST_ROUND_SHARE = 0.45
 FLOOR_SHARE = 0.15  # of a part's time: the floor (single tours by CP-SAT), computed first
-FILL_SHARE = 0.1  # of the rest: open requests alone on what the routed plan leaves idle
+FILL_SHARE = 0.2  # of the rest: open requests inserted into tours, then alone on idle staff
 MIN_ROUND_S = 0.3
 
 
@@ -533,26 +551,6 @@ def _free_parts(vehicles: Iterable[Vehicle], taken: Iterable[Assignment]) -> Ite
             start = max(start, hi)
         if start < vehicle.available_until:
             yield dataclasses.replace(vehicle, available_from=start, available_until=vehicle.available_until)
-
-
-def _pick(staff: list[Escort], size: int, female: bool, medical: bool) -> list[Escort] | None:
-    """`size` escorts covering a woman and a medic where needed, or None."""
-    chosen: list[Escort] = []
-    if female:
-        woman = next((e for e in staff if e.is_female and (not medical or e.is_medical)), None)
-        woman = woman or next((e for e in staff if e.is_female), None)
-        if woman is None:
-            return None
-        chosen.append(woman)
-    if medical and not any(e.is_medical for e in chosen):
-        medic = next((e for e in staff if e.is_medical), None)
-        if medic is None:
-            return None
-        chosen.append(medic)
-    size = max(size, len(chosen))
-    picked = {e.id for e in chosen}
-    chosen.extend(e for e in staff if e.id not in picked)
-    return chosen[:size] if len(chosen) >= size else None
 
 
 def _meters(matrix: TravelMatrix, vehicles: dict[str, Vehicle], tours: Iterable[Tour]) -> int:

@@ -1,0 +1,48 @@
+"""Insertion of open requests into routed tours, idle escorts completing the crew."""
+
+from __future__ import annotations
+
+import time
+
+from planner.insert import insert_open
+from planner.model import Escort, Plan, PlanStats, StopType, Tour
+from planner.solve import _Part
+from planner.validate import validate
+from tests.factories import H, request, tiny_scenario
+
+
+def test_an_idle_escort_joins_so_that_a_second_request_rides_along() -> None:
+    """R-1 rides with one escort; R-2 at the same time needs two and a woman: the idle woman
+    joins the crew, R-2 is inserted, and the plan stays valid. On a committed tour nobody may join."""
+    scenario = tiny_scenario(
+        escorts=(
+            Escort("E-E01", "ZAB-E", "m", (), 5 * H, 15 * H),
+            Escort("E-E02", "ZAB-E", "m", (), 5 * H, 15 * H),
+            Escort("E-E03", "ZAB-E", "f", (), 5 * H, 15 * H),
+        ),
+        requests=(
+            request("R-1", escorts_required=1),
+            request("R-2", escorts_required=1, requires_female_escort=True),
+        ),
+    )
+    part = _Part(scenario)
+    vehicle = scenario.vehicles[0]
+    stops = [("R-1", StopType.PICKUP), ("R-1", StopType.DROPOFF)]
+    timing = part._timing(vehicle, stops, (5 * H, 15 * H))
+    assert timing is not None
+    tour = Tour(vehicle.id, ("E-E01",), timing.start, timing.end, timing.stops)
+    kwargs = dict(
+        requests=part.requests,
+        vehicles=part.vehicles,
+        staff=part.escorts,
+        cross_zab=False,
+        timing=part._timing,
+        deadline=time.perf_counter() + 30,
+    )
+    [joined] = insert_open([tour], [scenario.requests[1]], locked=set(), **kwargs)  # type: ignore[arg-type]
+    assert {s.request for s in joined.stops if s.type is StopType.PICKUP} == {"R-1", "R-2"}
+    assert set(joined.escorts) == {"E-E01", "E-E03"}
+    plan = Plan(scenario.date, (joined,), (), PlanStats(2, 0, 0.0, 0.0))
+    assert validate(scenario, plan) == []
+    [kept] = insert_open([tour], [scenario.requests[1]], locked={0}, **kwargs)  # type: ignore[arg-type]
+    assert kept == tour
