@@ -9,7 +9,7 @@ its committed tours and reports its other requests as unassigned instead of rais
 from __future__ import annotations
 
 import dataclasses
-import itertools
+import functools
 import logging
 import multiprocessing
 import time
@@ -32,10 +32,10 @@ from planner.diagnose import (
 )
 from planner.floor import Singles, single_tours
 from planner.insert import insert_open
+from planner.locked import Committed, time_committed
 from planner.model import (
     Escort,
     HaversineTravel,
-    LockedTour,
     Plan,
     PlanStats,
     Request,
@@ -178,9 +178,8 @@ def _fallback(part: Scenario, why: str) -> PartResult:
     tours: list[Tour] = []
     kept: set[str] = set()
     unassigned: list[Unassigned] = []
-    for locked in part.locked:
-        tour = solver.locked_alone(locked)
-        ids = {s.request for s in locked.stops}
+    for locked, tour in zip(part.locked, solver.committed_tours.tours, strict=True):
+        ids = {s.request for s in locked.stops if s.request in solver.requests}
         if tour is None:
             unassigned.extend(locked_conflict(solver.requests[r], locked.vehicle) for r in sorted(ids))
         else:
@@ -390,70 +389,40 @@ class _Part:
         return None
 
     # ------------------------------------------------------------------ locked
-    def _locked_tours(self) -> tuple[list[Assignment], LockedMap, dict[str, str]]:
-        """Assignments of committed tours, their stop orders, and requests that cannot keep them.
+    @functools.cached_property
+    def committed_tours(self) -> Committed:
+        """Committed tours timed together per vehicle (planner.locked), computed once."""
+        return time_committed(self.part.locked, self.vehicles, self.escorts, self.requests, self._timing)
 
-        Crews may share a vehicle one after the other, so a vehicle can have several committed
-        tours: each gets the part of the day between the middles of the gaps to its neighbours
-        (timed on their own), so that inserted stops never make two of them overlap.
-        """
+    def _locked_tours(self) -> tuple[list[Assignment], LockedMap, dict[str, str]]:
+        """Assignments of committed tours, their stop orders, and requests that cannot keep them."""
         assignments: list[Assignment] = []
         mapping: LockedMap = {}
-        conflicts: dict[str, str] = {}
-        alone: list[tuple[LockedTour, Tour]] = []
-        for locked in self.part.locked:
-            tour = self.locked_alone(locked)
+        committed = self.committed_tours
+        for i, (locked, tour) in enumerate(zip(self.part.locked, committed.tours, strict=True)):
             if tour is None:
-                conflicts.update({s.request: locked.vehicle for s in locked.stops})
-            else:
-                alone.append((locked, tour))
-        limits = _shared_vehicle_limits([t for _, t in alone])
-        for i, (locked, _) in enumerate(alone):
+                continue
             crew_members = tuple(self.escorts[e] for e in locked.escorts)
             window = (max(e.shift_start for e in crew_members), min(e.shift_end for e in crew_members))
             crew = Crew(self.vehicles[locked.vehicle].zab, crew_members, window)
-            assignments.append(Assignment(crew, self.vehicles[locked.vehicle], locked=True, limit=limits[i]))
+            limit = committed.limits[i]
+            assignments.append(Assignment(crew, self.vehicles[locked.vehicle], locked=True, limit=limit))
             key = f"{locked.vehicle}#{i}"  # a vehicle may carry several committed tours
             mapping[key] = (len(assignments) - 1, tuple((s.request, s.type) for s in locked.stops))
-        return assignments, mapping, conflicts
+        return assignments, mapping, committed.conflicts(self.part.locked)
 
     def committed(self) -> tuple[list[Tour], dict[str, str]]:
-        """Committed tours timed on their own, and the requests of those that cannot be driven."""
-        tours: list[Tour] = []
-        conflicts: dict[str, str] = {}
-        for locked in self.part.locked:
-            tour = self.locked_alone(locked)
-            if tour is None:
-                conflicts.update({s.request: locked.vehicle for s in locked.stops})
-            else:
-                tours.append(tour)
-        return tours, conflicts
-
-    def locked_alone(self, locked: LockedTour) -> Tour | None:
-        """The committed tour on its own, if it can still be driven."""
-        if locked.vehicle not in self.vehicles or any(e not in self.escorts for e in locked.escorts):
-            return None
-        vehicle = self.vehicles[locked.vehicle]
-        members = [self.escorts[e] for e in locked.escorts]
-        window = (
-            max([vehicle.available_from] + [e.shift_start for e in members]),
-            min([vehicle.available_until] + [e.shift_end for e in members]),
-        )
-        stops = [(s.request, s.type) for s in locked.stops]
-        timing = self._timing(vehicle, stops, window)
-        if timing is None or not _crew_fits(stops, self.requests, vehicle, len(members), members):
-            return None
-        return Tour(vehicle.id, tuple(sorted(locked.escorts)), timing.start, timing.end, timing.stops)
+        """Committed tours as timed together, and the requests of those that cannot be driven."""
+        committed = self.committed_tours
+        return [t for t in committed.tours if t is not None], committed.conflicts(self.part.locked)
 
     def _keep_locked(self, tours: list[Tour], served: set[str]) -> tuple[list[Tour], set[str]]:
-        for locked in self.part.locked:
+        for locked, tour in zip(self.part.locked, self.committed_tours.tours, strict=True):
             ids = {s.request for s in locked.stops}
-            if ids & served:
+            if ids & served or tour is None:
                 continue
-            tour = self.locked_alone(locked)
-            if tour is not None:
-                tours.append(tour)
-                served |= ids
+            tours.append(tour)
+            served |= ids
         return tours, served
 
     # ------------------------------------------------------------------- tours
@@ -565,32 +534,6 @@ def _peak_escorts(stops: Sequence[tuple[str, StopType]], requests: dict[str, Req
     return max(1, peak)
 
 
-def _crew_fits(
-    stops: Sequence[tuple[str, StopType]],
-    requests: dict[str, Request],
-    vehicle: Vehicle,
-    size: int,
-    members: list[Escort],
-) -> bool:
-    persons = peak = load = 0
-    for rid, kind in stops:
-        r = requests[rid]
-        sign = 1 if kind is StopType.PICKUP else -1
-        persons += sign * r.persons
-        load += sign * r.escorts_required
-        peak = max(peak, load)
-        if persons + size > vehicle.seats:
-            return False
-    needs_female = any(requests[rid].requires_female_escort for rid, _ in stops)
-    needs_medical = any(requests[rid].requires_medical_escort for rid, _ in stops)
-    return (
-        peak <= size
-        and (not needs_female or any(e.is_female for e in members))
-        and (not needs_medical or any(e.is_medical for e in members))
-        and not any(requests[rid].wheelchair and not vehicle.wheelchair for rid, _ in stops)
-    )
-
-
 def _without_weakest(
     stops: list[tuple[str, StopType]], requests: dict[str, Request], *, locked: bool
 ) -> list[tuple[str, StopType]]:
@@ -600,25 +543,6 @@ def _without_weakest(
     ids = {rid for rid, _ in stops}
     weakest = min(ids, key=lambda r: (requests[r].priority, r))
     return [s for s in stops if s[0] != weakest]
-
-
-def _shared_vehicle_limits(tours: list[Tour]) -> list[tuple[int, int] | None]:
-    """Per committed tour, the part of the day it may use when its vehicle has other committed
-    tours: up to the middle of the gap to the next one, from the middle of the gap to the previous."""
-    limits: list[tuple[int, int] | None] = [None] * len(tours)
-    by_vehicle: dict[str, list[int]] = {}
-    for i, tour in enumerate(tours):
-        by_vehicle.setdefault(tour.vehicle, []).append(i)
-    for indices in by_vehicle.values():
-        if len(indices) < 2:
-            continue
-        indices.sort(key=lambda i: tours[i].start)
-        bounds = [(tours[a].end + tours[b].start) // 2 for a, b in itertools.pairwise(indices)]
-        for k, i in enumerate(indices):
-            lo = bounds[k - 1] if k > 0 else -(10**9)
-            hi = bounds[k] if k < len(bounds) else 10**9
-            limits[i] = (lo, hi)
-    return limits
 
 
 def _assemble(scenario: Scenario, tours: list[Tour], unassigned: list[Unassigned], began: float) -> Plan:
@@ -639,8 +563,18 @@ def _drop_invalid(scenario: Scenario, plan: Plan, problems: list[Violation], beg
     kept = {s.request for t in tours for s in t.stops if s.request}
     listed = {u.request for u in plan.unassigned}
     unassigned = list(plan.unassigned)
+    committed = {s.request: t.vehicle for t in scenario.locked for s in t.stops}
+    why = "; ".join(str(p) for p in problems[:2])
     for r in scenario.requests:
-        if r.id not in kept and r.id not in listed:
+        if r.id in kept or r.id in listed:
+            continue
+        if r.id in committed:  # a committed transport is never lost silently
+            detail = (
+                f"Feste Tour auf {committed[r.id]} bei der Schlussprüfung nicht haltbar ({why}); "
+                "bitte neu disponieren."
+            )
+            unassigned.append(Unassigned(r.id, UnassignedReason.LOCKED_CONFLICT, detail))
+        else:
             unassigned.append(
                 Unassigned(r.id, UnassignedReason.OTHER, "Tour bei der Schlussprüfung verworfen.")
             )
