@@ -220,10 +220,6 @@ def bind_crews(
     return [*fixed, *sorted(shared, key=lambda a: (a.vehicle.id, a.window[0]))]
 
 
-def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
-    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
-
-
 def _hand_over(chain: list[Crew]) -> list[tuple[Crew, tuple[int, int] | None]]:
     """Crews of one vehicle in order of their shifts: the vehicle passes from one to the next
     at the middle of their overlap (boundaries never go back in time, so the parts are disjoint)."""

@@ -13,18 +13,16 @@ import functools
 import logging
 import multiprocessing
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from planner.bound import served_by_priority, upper_bound
 from planner.build import allowed_vehicles, build_problem
 from planner.check import ensure_valid
 from planner.clock import Clock
-from planner.crew import Assignment, Crew, bind_crews, form_crews, pick, trim
+from planner.crew import Assignment, Crew, bind_crews, form_crews, trim
 from planner.diagnose import (
     Fleet,
-    alone_option,
-    crew_windows,
     explain,
     failed,
     feasible_alone,
@@ -47,6 +45,7 @@ from planner.model import (
     Vehicle,
 )
 from planner.params import SolveParams
+from planner.reshape import reshape
 from planner.schedule import RideLimit, Timing, Visit, schedule
 from planner.search import solve_routing
 from planner.travel import HaversineProvider, TravelMatrix
@@ -231,7 +230,16 @@ class _Part:
             pending = [r for r in self._open(best, conflicts) if self._alone(r)]
             if left < MIN_ROUND_S or not pending:
                 break
-            reshaped = self._reshape(best, pending)
+            reshaped = reshape(
+                best.assignments,
+                best.tours,
+                pending,
+                part=self.part,
+                escorts=self.escorts,
+                vehicles=self.vehicles,
+                fleet_of=self._fleet,
+                matrix=self.matrix,
+            )
             if reshaped is None:
                 break
             share = left * 0.9 / (params.crew_rounds - round_no)
@@ -341,52 +349,6 @@ class _Part:
         ]
         by_priority = tuple(sum(1 for r in served if r.priority == p) for p in range(5, 0, -1))
         return (*by_priority, -_meters(self.matrix, self.vehicles, tours.values()))
-
-    def _reshape(self, state: _Round, pending: list[Request]) -> list[Assignment] | None:
-        """Crews that drive keep their trimmed members and their part of the vehicle; idle
-        escorts form crews for the pending requests in free time of a vehicle, then among
-        themselves."""
-        kept: list[Assignment] = []
-        for v, a in enumerate(state.assignments):
-            if v in state.tours and not a.locked:
-                members = tuple(self.escorts[e] for e in state.tours[v].escorts)
-                window = (max(e.shift_start for e in members), min(e.shift_end for e in members))
-                a = Assignment(Crew(a.crew.zab, members, window), a.vehicle, limit=a.window)
-            if v in state.tours or a.locked:
-                kept.append(a)
-        busy = {e.id for a in kept for e in a.crew.escorts}
-        idle = [e for e in self.part.escorts if e.id not in busy]
-        for request in sorted(pending, key=lambda r: (-r.priority, r.id)):
-            tailored = self._crew_for(request, idle, kept)
-            if tailored is not None:
-                kept.append(tailored)
-                chosen = set(tailored.crew.ids)
-                idle = [e for e in idle if e.id not in chosen]
-        rest: list[Crew] = []
-        for zab in sorted({e.zab for e in idle}):
-            rest.extend(form_crews([e for e in idle if e.zab == zab], pending))
-        assignments = bind_crews(rest, self.part.vehicles, self.part.requests, taken=kept)
-        before = {(a.vehicle.id, a.crew.ids) for a in state.assignments}
-        return assignments if {(a.vehicle.id, a.crew.ids) for a in assignments} != before else None
-
-    def _crew_for(self, request: Request, idle: list[Escort], taken: list[Assignment]) -> Assignment | None:
-        """Idle escorts on a vehicle's free time with which the request could be served alone."""
-        fleet = self._fleet(request)
-        free = tuple(_free_parts(fleet.vehicles, taken))
-        on_duty = {e.id for e in fleet.escorts}  # ids: comparing whole escorts is slow
-        pool = [e for e in idle if e.id in on_duty]
-        for zab, (start, end), size in crew_windows(request, pool):
-            staff = [e for e in pool if e.zab == zab and e.shift_start <= start and e.shift_end >= end]
-            members = pick(staff, size, request.requires_female_escort, request.requires_medical_escort)
-            if members is None:
-                continue
-            window = (max(e.shift_start for e in members), min(e.shift_end for e in members))
-            option = alone_option(request, Fleet(free, tuple(members)), self.matrix)
-            if option is not None:
-                part = option[0]
-                limit = (part.available_from, part.available_until)
-                return Assignment(Crew(zab, tuple(members), window), self.vehicles[part.id], limit=limit)
-        return None
 
     # ------------------------------------------------------------------ locked
     @functools.cached_property
@@ -500,26 +462,6 @@ class _Round:
     @property
     def served(self) -> set[str]:
         return {s.request for t in self.tours.values() for s in t.stops if s.request}
-
-
-def _free_parts(vehicles: Iterable[Vehicle], taken: Iterable[Assignment]) -> Iterator[Vehicle]:
-    """Each vehicle's free time around the parts already given to crews, as vehicles whose
-    availability is that free part."""
-    used: dict[str, list[tuple[int, int]]] = {}
-    for a in taken:
-        used.setdefault(a.vehicle.id, []).append(a.window)
-    for vehicle in vehicles:
-        if vehicle.id not in used:  # untouched: the vehicle itself, not a copy
-            if vehicle.available_from < vehicle.available_until:
-                yield vehicle
-            continue
-        start = vehicle.available_from
-        for lo, hi in sorted(used[vehicle.id]):
-            if lo > start:
-                yield dataclasses.replace(vehicle, available_from=start, available_until=lo)
-            start = max(start, hi)
-        if start < vehicle.available_until:
-            yield dataclasses.replace(vehicle, available_from=start, available_until=vehicle.available_until)
 
 
 def _meters(matrix: TravelMatrix, vehicles: dict[str, Vehicle], tours: Iterable[Tour]) -> int:
