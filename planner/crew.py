@@ -1,7 +1,7 @@
 """Crews: which escorts ride together, on which vehicle, and who may step down afterwards.
 
-Escorts of one ZAB with the same shift are formed into crews of two (three where the day's
-requests need three escorts), spreading the female and the medically qualified escorts so
+Escorts of one ZAB whose shifts start at the same hour are formed into crews of two (three or
+four where the day's requests need them), spreading the female and the medically qualified escorts so
 that as many crews as possible can take requests that need them. Each crew is bound to one
 vehicle of its ZAB; crews whose shifts overlap share a vehicle only one after the other.
 After routing, a crew keeps only the members its tour needs (fewer crew hours).
