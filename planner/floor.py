@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from planner.diagnose import crew_windows, visits_of
-from planner.model import Escort, Request, Tour, Vehicle
+from planner.model import Escort, Request, StopType, Tour, Vehicle
 from planner.schedule import Timing, schedule
 from planner.travel import TravelMatrix
 
@@ -69,12 +69,76 @@ class _Class:
 
 @dataclass(slots=True)
 class _Candidate:
-    request: Request
+    """A tour that may be chosen: its requests, timing and what its crew and vehicle need."""
+
+    requests: tuple[Request, ...]
     zab: str
     depot: str
     timing: Timing
     types: list[int]
     classes: list[int]
+    low: int  # crew size at least (peak escorts on board, at least one)
+    high: int  # crew size at most that can be needed (one more where a woman and a medic are asked)
+    persons: int  # peak persons on board
+    female: bool
+    medical: bool
+    origin: Tour | None = None  # the routed tour this column is (its vehicle and crew: the hint)
+
+    @property
+    def key(self) -> str:
+        return self.requests[0].id
+
+
+def _single(r: Request, zab: str, depot: str, timing: Timing) -> _Candidate:
+    low, high = crew_bounds(r)
+    return _Candidate(
+        (r,),
+        zab,
+        depot,
+        timing,
+        [],
+        [],
+        low,
+        high,
+        r.persons,
+        r.requires_female_escort,
+        r.requires_medical_escort,
+    )
+
+
+def _of_tour(tour: Tour, vehicle: Vehicle, requests: dict[str, Request]) -> _Candidate:
+    """A routed tour as a column: same stops and times, any fitting vehicle and crew."""
+    load = persons = low = peak_persons = 0
+    members: list[Request] = []
+    for stop in tour.stops:
+        if not stop.request:
+            continue
+        r = requests[stop.request]
+        sign = 1 if stop.type is StopType.PICKUP else -1
+        if sign > 0:
+            members.append(r)
+        load += sign * r.escorts_required
+        persons += sign * r.persons
+        low, peak_persons = max(low, load), max(peak_persons, persons)
+    female = any(r.requires_female_escort for r in members)
+    medical = any(r.requires_medical_escort for r in members)
+    low = max(1, low)
+    high = max(low, 2 if female and medical else 1)
+    timing = Timing(tour.start, tour.end, tour.stops)
+    return _Candidate(
+        tuple(members),
+        vehicle.zab,
+        vehicle.depot,
+        timing,
+        [],
+        [],
+        low,
+        high,
+        peak_persons,
+        female,
+        medical,
+        tour,
+    )
 
 
 def crew_bounds(request: Request) -> tuple[int, int]:
@@ -92,16 +156,32 @@ def single_tours(
     *,
     cross_zab: bool,
     fixed: Sequence[Tour] = (),
+    columns: Sequence[Tour] = (),
+    hint: int = 0,
     time_limit: float = 5.0,
     seed: int = 0,
 ) -> Singles:
-    """The lexicographically best set of single-request tours for `requests`, on what the
-    `fixed` tours leave free (their vehicles' time and their escorts)."""
+    """The lexicographically best set of tours for `requests`, on what the `fixed` tours leave
+    free (their vehicles' time and their escorts): single-request tours, and the routed
+    `columns` (tours of several requests) with vehicle and crew chosen anew. Columns given
+    first are the greedy hint's first choice; the first `hint` columns are a feasible plan and
+    keep their vehicle and crew in the hint, so the solver starts from that plan."""
     began = time.perf_counter()
     busy_escorts = {e for t in fixed for e in t.escorts}
     types = _types(vehicles, fixed)
     classes = _classes([e for e in escorts if e.id not in busy_escorts])
-    candidates = _candidates(requests, types, classes, matrix, cross_zab)
+    scope = {r.id: r for r in requests}
+    by_id = {v.id: v for v in vehicles}
+    routed = [
+        _of_tour(t, by_id[t.vehicle], scope)
+        for t in columns
+        if all(s.request in scope for s in t.stops if s.request)
+    ]
+    for c in routed:
+        _fit(c, types, classes, cross_zab)
+    candidates = [c for c in routed if c.types and c.classes] + _candidates(
+        requests, types, classes, matrix, cross_zab
+    )
     if not candidates:
         return Singles((), True, time.perf_counter() - began)
 
@@ -123,8 +203,9 @@ def single_tours(
     for i, c in enumerate(candidates):
         x = model.new_bool_var(f"x{i}")
         chosen.append(x)
-        per_request[c.request.id].append(x)
-        low, high = crew_bounds(c.request)
+        for r in c.requests:
+            per_request[r.id].append(x)
+        low, high = c.low, c.high
         ys = {t: model.new_bool_var(f"y{i}_{t}") for t in c.types}
         model.add(sum(ys.values()) == x)
         for t, y in ys.items():
@@ -137,12 +218,12 @@ def single_tours(
         size = sum(ns.values())
         model.add(size >= low * x)
         model.add(size <= high * x)
-        if c.request.requires_female_escort:
+        if c.female:
             model.add(sum(n for k, n in ns.items() if classes[k].female) >= x)
-        if c.request.requires_medical_escort:
+        if c.medical:
             model.add(sum(n for k, n in ns.items() if classes[k].medical) >= x)
         for t, y in ys.items():
-            room = types[t].seats - c.request.persons
+            room = types[t].seats - c.persons
             if room < high:
                 model.add(size <= room).only_enforce_if(y)
         for k, n in ns.items():
@@ -156,8 +237,10 @@ def single_tours(
             model.add_cumulative([iv for iv, _ in items], [1] * len(items), len(types[t].vehicles))
     for k, ns_k in per_class.items():
         model.add(sum(ns_k) <= len(classes[k].members))
-    model.maximize(sum(weight[c.request.priority] * x for c, x in zip(candidates, chosen, strict=True)))
-    greedy = _greedy(candidates, types, classes)
+    model.maximize(
+        sum(sum(weight[r.priority] for r in c.requests) * x for c, x in zip(candidates, chosen, strict=True))
+    )
+    greedy = _greedy(candidates, types, classes, first=len(routed), hint=hint)
     for i in range(len(candidates)):
         choice = greedy.get(i)
         model.add_hint(chosen[i], choice is not None)
@@ -188,37 +271,60 @@ def single_tours(
 
 
 def _greedy(
-    candidates: list[_Candidate], types: list[_Type], classes: list[_Class]
+    candidates: list[_Candidate], types: list[_Type], classes: list[_Class], first: int, hint: int = 0
 ) -> dict[int, tuple[int, dict[int, int]]]:
-    """A first choice (the solver's hint): highest priority first, earliest start, first fit."""
+    """A first choice (the solver's hint): the `first` candidates (routed tours) in their order,
+    then highest priority first, earliest start, first fit."""
     used: dict[int, list[Interval]] = defaultdict(list)
     left = [len(k.members) for k in classes]
     served: set[str] = set()
     out: dict[int, tuple[int, dict[int, int]]] = {}
     order = sorted(
-        range(len(candidates)), key=lambda i: (-candidates[i].request.priority, candidates[i].timing.start)
+        range(len(candidates)),
+        key=lambda i: (
+            i >= first,
+            -max(r.priority for r in candidates[i].requests),
+            candidates[i].timing.start,
+        ),
     )
+    type_of = {v.id: t for t, kind in enumerate(types) for v in kind.vehicles}
+    class_of = {e.id: k for k, cls in enumerate(classes) for e in cls.members}
+    for i in range(min(hint, len(candidates))):
+        c = candidates[i]
+        origin = c.origin
+        if origin is None or type_of.get(origin.vehicle) not in c.types:
+            continue
+        if any(e not in class_of or class_of[e] not in c.classes for e in origin.escorts):
+            continue
+        counts: dict[int, int] = defaultdict(int)
+        for e in origin.escorts:
+            counts[class_of[e]] += 1
+        used[type_of[origin.vehicle]].append((c.timing.start, c.timing.end))
+        for k, n in counts.items():
+            left[k] -= n
+        out[i] = (type_of[origin.vehicle], dict(counts))
+        served.update(r.id for r in c.requests)
     for i in order:
         c = candidates[i]
-        if c.request.id in served:
+        if i in out or any(r.id in served for r in c.requests):
             continue
         start, end = c.timing.start, c.timing.end
-        low, _ = crew_bounds(c.request)
-        counts = _greedy_crew(c, classes, left, low)
-        if counts is None:
+        low = c.low
+        crew = _greedy_crew(c, classes, left, low)
+        if crew is None:
             continue
-        size = sum(counts.values())
+        size = sum(crew.values())
         for t in c.types:
-            if types[t].seats < c.request.persons + size:
+            if types[t].seats < c.persons + size:
                 continue
             points = [start] + [lo for lo, _ in used[t] if start <= lo < end]
             busiest = max(sum(1 for lo, hi in used[t] if lo <= p < hi) for p in points)
             if busiest < len(types[t].vehicles):
                 used[t].append((start, end))
-                for k, n in counts.items():
+                for k, n in crew.items():
                     left[k] -= n
-                out[i] = (t, counts)
-                served.add(c.request.id)
+                out[i] = (t, crew)
+                served.update(r.id for r in c.requests)
                 break
     return out
 
@@ -235,13 +341,12 @@ def _greedy_crew(c: _Candidate, classes: list[_Class], left: list[int], low: int
         counts[k] += 1
         return True
 
-    r = c.request
-    if r.requires_female_escort and r.requires_medical_escort and take(lambda k: k.female and k.medical):
+    if c.female and c.medical and take(lambda k: k.female and k.medical):
         pass
     else:
-        if r.requires_female_escort and not take(lambda k: k.female):
+        if c.female and not take(lambda k: k.female):
             return None
-        if r.requires_medical_escort and not take(lambda k: k.medical):
+        if c.medical and not take(lambda k: k.medical):
             return None
     while sum(counts.values()) < low:
         if not take(lambda k: not k.female and not k.medical) and not take(lambda k: True):
@@ -333,23 +438,33 @@ def _candidates(
                     slot = (zab, kind.depot, timing.start, timing.end)
                     if slot in seen:
                         continue
-                    seen[slot] = _Candidate(r, zab, kind.depot, timing, [], [])
-        for (zab, _, start, end), c in seen.items():
-            c.types = [
-                t
-                for t in fitting
-                if types[t].zab == zab
-                and any(g[0] <= start and end <= g[1] for g in types[t].free)
-                and types[t].depot == c.depot  # the timing holds for tours from its depot
-            ]
-            c.classes = [
-                k
-                for k, cls in enumerate(classes)
-                if cls.zab == zab and cls.shift[0] <= start and end <= cls.shift[1]
-            ]
+                    seen[slot] = _single(r, zab, kind.depot, timing)
+        for c in seen.values():
+            _fit(c, types, classes, cross_zab)
             if c.types and c.classes:
                 out.append(c)
     return out
+
+
+def _fit(c: _Candidate, types: list[_Type], classes: list[_Class], cross_zab: bool) -> None:
+    """The vehicle types and escort classes that may drive the candidate as timed."""
+    start, end = c.timing.start, c.timing.end
+    wheelchair = any(r.wheelchair for r in c.requests)
+    c.types = [
+        t
+        for t, kind in enumerate(types)
+        if kind.zab == c.zab
+        and kind.depot == c.depot  # the timing holds for tours from its depot
+        and (kind.wheelchair or not wheelchair)
+        and kind.seats >= c.persons + c.low
+        and (cross_zab or all(r.zab == kind.zab for r in c.requests))
+        and any(g[0] <= start and end <= g[1] for g in kind.free)
+    ]
+    c.classes = [
+        k
+        for k, cls in enumerate(classes)
+        if cls.zab == c.zab and cls.shift[0] <= start and end <= cls.shift[1]
+    ]
 
 
 def _expand(
@@ -359,7 +474,7 @@ def _expand(
     free_at: dict[int, list[int]] = {t: [-(10**9)] * len(types[t].vehicles) for t in range(len(types))}
     left: dict[int, list[Escort]] = {k: list(cls.members) for k, cls in enumerate(classes)}
     tours = []
-    for c, t, counts in sorted(picked, key=lambda p: (p[0].timing.start, p[0].request.id)):
+    for c, t, counts in sorted(picked, key=lambda p: (p[0].timing.start, p[0].key)):
         slots = free_at[t]
         v = next(i for i, end in enumerate(slots) if end <= c.timing.start)
         slots[v] = c.timing.end

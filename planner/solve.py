@@ -206,6 +206,7 @@ class _Part:
         left over, give idle escorts crews tailored to them (drivers keep their trimmed crews)
         and route again, keeping the better result (crews are a decision, not an input)."""
         began = time.perf_counter()
+        end, whole = began + time_limit, time_limit
         locked_assignments, locked_map, conflicts = self._locked_tours()
         committed, _ = self.committed()
         locked_ids = {rid for _, seq in locked_map.values() for rid, _ in seq}
@@ -225,6 +226,7 @@ class _Part:
         assignments = bind_crews(crews, self.part.vehicles, self.part.requests, taken=locked_assignments)
         first = FIRST_ROUND_SHARE if params.crew_rounds else 1.0
         best = self._round(assignments, locked_map, conflicts, params, first * time_limit)
+        history = list(best.tours.values())  # every routed tour: columns of the master below
         for round_no in range(params.crew_rounds):
             left = deadline - time.perf_counter()
             pending = [r for r in self._open(best, conflicts) if self._alone(r)]
@@ -244,6 +246,7 @@ class _Part:
                 break
             share = left * 0.9 / (params.crew_rounds - round_no)
             candidate = self._round(reshaped, locked_map, conflicts, params, share)
+            history += candidate.tours.values()
             if candidate.score <= best.score:
                 break
             best = candidate
@@ -270,7 +273,10 @@ class _Part:
             served = {s.request for t in tours for s in t.stops if s.request}
             still_open = [r for r in still_open if r.id not in served]
         fill_s = max(0.2, polish - time.perf_counter() + reserve / 2)
-        tours += self._singles(still_open, tours, fill_s, params.seed).tours
+        tours += self._singles(still_open, tours, fill_s / 3, params.seed).tours
+        # the master may use time the rounds left over (they stop when reshaping no longer helps)
+        master_s = max(fill_s * 2 / 3, min(end - time.perf_counter(), MASTER_SHARE * whole))
+        tours = self._master(tours, history, locked_ids, conflicts, master_s, params.seed)
         floor_tours = committed + list(floor.tours)
         if self._rank(floor_tours) > self._rank(tours):  # never lexicographically below the floor
             log.info("part %s: the floor beats the routed plan; the floor is kept", self.part.date)
@@ -279,7 +285,15 @@ class _Part:
         unassigned = [self._explain(r, conflicts) for r in self.part.requests if r.id not in served]
         return tours, unassigned
 
-    def _singles(self, requests: list[Request], fixed: list[Tour], limit: float, seed: int) -> Singles:
+    def _singles(
+        self,
+        requests: list[Request],
+        fixed: list[Tour],
+        limit: float,
+        seed: int,
+        columns: Sequence[Tour] = (),
+        hint: int = 0,
+    ) -> Singles:
         return single_tours(
             requests,
             self.part.vehicles,
@@ -287,9 +301,32 @@ class _Part:
             self.matrix,
             cross_zab=self.part.cross_zab,
             fixed=fixed,
+            columns=columns,
+            hint=hint,
             time_limit=limit,
             seed=seed,
         )
+
+    def _master(
+        self,
+        tours: list[Tour],
+        history: list[Tour],
+        locked_ids: set[str],
+        conflicts: dict[str, str],
+        limit: float,
+        seed: int,
+    ) -> list[Tour]:
+        """Tours and crews chosen together: the plan's tours, every routed tour of the rounds
+        and single-request tours as columns of the CP-SAT model of planner.floor (vehicles by
+        type, escorts by class), committed tours fixed. Kept only if lexicographically better."""
+        fixed = [t for t in tours if any(s.request in locked_ids for s in t.stops)]
+        on_fixed = {s.request for t in fixed for s in t.stops if s.request}
+        scope = [r for r in self.part.requests if r.id not in on_fixed and r.id not in conflicts]
+        current = [t for t in tours if t not in fixed]
+        columns = current + [t for t in history if t not in tours]
+        chosen = self._singles(scope, fixed, limit, seed, columns=columns, hint=len(current))
+        candidate = fixed + list(chosen.tours)
+        return candidate if self._rank(candidate) > self._rank(tours) else tours
 
     def _rank(self, tours: Iterable[Tour]) -> tuple[int, ...]:
         """Served requests per priority (5 first), then fewer metres: larger is better."""
@@ -448,6 +485,7 @@ class _Part:
 FIRST_ROUND_SHARE = 0.45
 FLOOR_SHARE = 0.15  # of a part's time: the floor (single tours by CP-SAT), computed first
 FILL_SHARE = 0.2  # of the rest: open requests inserted into tours, then alone on idle staff
+MASTER_SHARE = 0.25  # of a part's time at most: the master over all routed tours and singles
 MIN_ROUND_S = 0.3
 
 

@@ -46,3 +46,44 @@ def test_an_idle_escort_joins_so_that_a_second_request_rides_along() -> None:
     assert validate(scenario, plan) == []
     [kept] = insert_open([tour], [scenario.requests[1]], locked={0}, **kwargs)  # type: ignore[arg-type]
     assert kept == tour
+
+
+def test_the_master_takes_a_routed_tour_of_two_requests_and_chooses_its_crew_anew() -> None:
+    """One vehicle, two requests at the same hour: as single tours only one fits; the routed
+    tour of both is a column of the master, which gives it a crew of its own choosing (the
+    routed crew's E-E01 is committed elsewhere, so another woman must ride)."""
+    from planner.floor import single_tours
+
+    scenario = tiny_scenario(
+        escorts=(
+            Escort("E-E01", "ZAB-E", "f", (), 5 * H, 15 * H),
+            Escort("E-E02", "ZAB-E", "m", (), 5 * H, 15 * H),
+            Escort("E-E03", "ZAB-E", "f", (), 5 * H, 15 * H),
+        ),
+        requests=(
+            request("R-1", escorts_required=1, requires_female_escort=True),
+            request("R-2", escorts_required=1),
+        ),
+    )
+    part = _Part(scenario)
+    vehicle = scenario.vehicles[0]
+    stops = [
+        ("R-1", StopType.PICKUP),
+        ("R-2", StopType.PICKUP),
+        ("R-1", StopType.DROPOFF),
+        ("R-2", StopType.DROPOFF),
+    ]
+    timing = part._timing(vehicle, stops, (5 * H, 15 * H))
+    assert timing is not None
+    routed = Tour(vehicle.id, ("E-E01", "E-E02"), timing.start, timing.end, timing.stops)
+    others = tuple(e for e in scenario.escorts if e.id != "E-E01")
+    alone = single_tours(scenario.requests, scenario.vehicles, others, part.matrix, cross_zab=False)
+    assert len(alone.tours) == 1  # one vehicle at that hour: singles serve one request
+    chosen = single_tours(
+        scenario.requests, scenario.vehicles, others, part.matrix, cross_zab=False, columns=[routed]
+    )
+    assert chosen.optimal
+    [tour] = chosen.tours
+    assert {s.request for s in tour.stops if s.type is StopType.PICKUP} == {"R-1", "R-2"}
+    assert set(tour.escorts) == {"E-E02", "E-E03"}
+    assert validate(scenario, Plan(scenario.date, (tour,), (), PlanStats(2, 0, 0.0, 0.0))) == []
