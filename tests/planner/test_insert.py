@@ -11,15 +11,16 @@ from planner.validate import validate
 from tests.factories import H, request, tiny_scenario
 
 
+def staff(genders: str) -> tuple[Escort, ...]:
+    """Escorts E-E01.. of ZAB Essen, 05:00–15:00, of the given genders."""
+    return tuple(Escort(f"E-E{i:02d}", "ZAB-E", g, (), 5 * H, 15 * H) for i, g in enumerate(genders, 1))
+
+
 def test_an_idle_escort_joins_so_that_a_second_request_rides_along() -> None:
     """R-1 rides with one escort; R-2 at the same time needs two and a woman: the idle woman
     joins the crew, R-2 is inserted, and the plan stays valid. On a committed tour nobody may join."""
     scenario = tiny_scenario(
-        escorts=(
-            Escort("E-E01", "ZAB-E", "m", (), 5 * H, 15 * H),
-            Escort("E-E02", "ZAB-E", "m", (), 5 * H, 15 * H),
-            Escort("E-E03", "ZAB-E", "f", (), 5 * H, 15 * H),
-        ),
+        escorts=staff("mmf"),
         requests=(
             request("R-1", escorts_required=1),
             request("R-2", escorts_required=1, requires_female_escort=True),
@@ -55,11 +56,7 @@ def test_the_master_takes_a_routed_tour_of_two_requests_and_chooses_its_crew_ane
     from planner.floor import single_tours
 
     scenario = tiny_scenario(
-        escorts=(
-            Escort("E-E01", "ZAB-E", "f", (), 5 * H, 15 * H),
-            Escort("E-E02", "ZAB-E", "m", (), 5 * H, 15 * H),
-            Escort("E-E03", "ZAB-E", "f", (), 5 * H, 15 * H),
-        ),
+        escorts=staff("fmf"),
         requests=(
             request("R-1", escorts_required=1, requires_female_escort=True),
             request("R-2", escorts_required=1),
