@@ -17,9 +17,12 @@ with a free part of a vehicle's day). Within that restriction the model is exact
 - objective: served requests per priority, strictly lexicographic (5 first) by weights
   w_p = prod_{q<p} (n_q + 1), so one request of priority p outweighs all lower ones together.
 
-Every plan this builds is valid (spec rules 1–11), so no optimal plan is below it.
-`fill` uses the same model to put requests left open onto the vehicles and escorts a plan
-leaves idle; `floor_plan` is the floor of a whole scenario (committed tours kept as they are).
+Every plan this builds is valid (spec rules 1–11), so no optimal plan is below it; it is the
+exact optimum of the restriction when CP-SAT proves it (`Singles.optimal`), otherwise the best
+found in the time (at least the greedy hint). The same model puts requests left open onto the
+vehicles and escorts a plan leaves idle (the fill: routed tours as `fixed`) and, with routed
+tours of several requests as `columns`, is the master of planner.solve; `planner.solve.floor_plan`
+is the floor of a whole scenario (committed tours kept as they are).
 """
 
 from __future__ import annotations
