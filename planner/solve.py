@@ -206,7 +206,6 @@ class _Part:
         left over, give idle escorts crews tailored to them (drivers keep their trimmed crews)
         and route again, keeping the better result (crews are a decision, not an input)."""
         began = time.perf_counter()
-        end, whole = began + time_limit, time_limit
         locked_assignments, locked_map, conflicts = self._locked_tours()
         committed, _ = self.committed()
         locked_ids = {rid for _, seq in locked_map.values() for rid, _ in seq}
@@ -274,9 +273,9 @@ class _Part:
             still_open = [r for r in still_open if r.id not in served]
         fill_s = max(0.2, polish - time.perf_counter() + reserve / 2)
         tours += self._singles(still_open, tours, fill_s / 3, params.seed).tours
-        # the master may use time the rounds left over (they stop when reshaping no longer helps)
-        master_s = max(fill_s * 2 / 3, min(end - time.perf_counter(), MASTER_SHARE * whole))
-        tours = self._master(tours, history, locked_ids, conflicts, master_s, params.seed)
+        # the master keeps to its share: time a part leaves over goes to parts still waiting
+        # for a worker (measured: taking it cost those parts more than the master gained)
+        tours = self._master(tours, history, locked_ids, conflicts, fill_s * 2 / 3, params.seed)
         floor_tours = committed + list(floor.tours)
         if self._rank(floor_tours) > self._rank(tours):  # never lexicographically below the floor
             log.info("part %s: the floor beats the routed plan; the floor is kept", self.part.date)
@@ -485,7 +484,6 @@ class _Part:
 FIRST_ROUND_SHARE = 0.45
 FLOOR_SHARE = 0.15  # of a part's time: the floor (single tours by CP-SAT), computed first
 FILL_SHARE = 0.2  # of the rest: open requests inserted into tours, then alone on idle staff
-MASTER_SHARE = 0.25  # of a part's time at most: the master over all routed tours and singles
 MIN_ROUND_S = 0.3
 
 
