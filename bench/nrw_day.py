@@ -7,8 +7,15 @@ planner and by a baseline that keeps its first crews and its first routing solut
 search, no crew rounds), so the table shows what search and crew rounds buy. Every plan is
 checked by the independent validator.
 
+Two generator families (`--family`): `demo` (the demo day's staffing) and `mix` (bench.nrw_mix:
+1–5 persons needing 2–4 escorts, a third needing a woman, shifts starting at ten different
+hours; its shares are parameters of `Mix`). Each row also shows the floor (every request alone
+on its own tour, vehicles and escorts chosen by CP-SAT: a valid plan, so no optimum is below
+it), the planner's upper bound per priority (`stats.bound`) and the gap to it.
+
     python -m bench.nrw_day                       # sizes 100 150 300 1000, ample and tight
     python -m bench.nrw_day --sizes 150 --fleets ample --out bench/results/nrw150.csv
+    python -m bench.nrw_day --family demo mix --solvers planner --sizes 150 300 1000
 """
 
 from __future__ import annotations
@@ -19,19 +26,23 @@ import datetime as dt
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.nrw_mix import mixed_day
 from fixtures.demo_day import generate_day
 from planner.diagnose import Fleet, feasible_alone
 from planner.model import Plan, Scenario
 from planner.params import SolveParams
-from planner.solve import solve
+from planner.solve import floor_plan, solve
 from planner.travel import TravelMatrix
 from planner.validate import validate
 
 DAY = dt.date(2026, 11, 24)  # a Tuesday
 FLEET_FACTOR = {"ample": 1.5, "demo": 1.0, "tight": 0.6}
+FAMILIES = ("demo", "mix")
+SOLVERS = ("first-solution", "planner")
 
 
 def time_limit_for(size: int) -> float:
@@ -41,6 +52,7 @@ def time_limit_for(size: int) -> float:
 
 @dataclass(frozen=True)
 class Row:
+    family: str
     size: int
     fleet: str
     vehicles: int
@@ -57,6 +69,16 @@ class Row:
     crew_hours: float
     violations: int
     reasons: str
+    floor_by_priority: str  # the floor's "p5/../p1" (single tours by CP-SAT)
+    floor_optimal: bool  # CP-SAT proved the floor optimal for its restriction
+    below_floor: bool  # the plan is lexicographically below the floor (must never happen)
+    bound_by_priority: str  # stats.bound: no plan serves more at that priority
+    gap_by_priority: str  # bound − served
+    optimal: bool  # gap zero at every level
+
+
+def _levels(values: tuple[int, ...] | list[int]) -> str:
+    return "/".join(str(v) for v in values)
 
 
 def _alone_feasible(scenario: Scenario) -> set[str]:
@@ -73,6 +95,7 @@ def _alone_feasible(scenario: Scenario) -> set[str]:
 
 
 def _row(
+    family: str,
     size: int,
     fleet: str,
     scenario: Scenario,
@@ -81,9 +104,14 @@ def _row(
     plan: Plan,
     wall: float,
     alone: set[str],
+    floor: tuple[Plan, bool],
 ) -> Row:
     served = {s.request for t in plan.tours for s in t.stops if s.request}
+    levels = _by_priority(scenario, plan)
+    floor_levels = _by_priority(scenario, floor[0])
+    bound = plan.stats.bound or (0,) * 5
     return Row(
+        family=family,
         size=size,
         fleet=fleet,
         vehicles=len(scenario.vehicles),
@@ -92,10 +120,7 @@ def _row(
         time_limit_s=limit,
         wall_s=round(wall, 1),
         served=plan.stats.served,
-        served_by_priority="/".join(
-            str(sum(1 for r in scenario.requests if r.id in served and r.priority == p))
-            for p in range(5, 0, -1)
-        ),
+        served_by_priority=_levels(levels),
         unassigned=plan.stats.unassigned,
         alone_feasible=len(alone),
         served_of_alone_feasible=len(served & alone),
@@ -105,55 +130,102 @@ def _row(
         reasons=" ".join(
             f"{k}={v}" for k, v in sorted(Counter(u.reason.value for u in plan.unassigned).items())
         ),
+        floor_by_priority=_levels(floor_levels),
+        floor_optimal=floor[1],
+        below_floor=levels < floor_levels,
+        bound_by_priority=_levels(bound),
+        gap_by_priority=_levels([b - s for b, s in zip(bound, levels, strict=True)]),
+        optimal=bool(plan.stats.optimal),
     )
 
 
-def run(sizes: list[int], fleets: list[str], seed: int, workers: int) -> list[Row]:
+def _by_priority(scenario: Scenario, plan: Plan) -> tuple[int, ...]:
+    served = {s.request for t in plan.tours for s in t.stops if s.request}
+    return tuple(
+        sum(1 for r in scenario.requests if r.id in served and r.priority == p) for p in range(5, 0, -1)
+    )
+
+
+def day_of(family: str, size: int, fleet: str, seed: int) -> Scenario:
+    if family == "mix":
+        return mixed_day(DAY, size, FLEET_FACTOR[fleet], seed)
+    scale = max(1.0, size / 40) * FLEET_FACTOR[fleet]
+    return generate_day(DAY, requests=size, fleet_scale=scale, seed=seed).scenario
+
+
+def run(
+    sizes: list[int],
+    fleets: list[str],
+    seed: int,
+    workers: int,
+    families: Sequence[str] = ("demo",),
+    solvers: Sequence[str] = SOLVERS,
+) -> list[Row]:
     rows = []
-    for size in sizes:
-        for fleet in fleets:
-            scale = max(1.0, size / 40) * FLEET_FACTOR[fleet]
-            scenario = generate_day(DAY, requests=size, fleet_scale=scale, seed=seed).scenario
-            alone = _alone_feasible(scenario)
-            limit = time_limit_for(size)
-            for solver, params in (
-                (
-                    "first-solution",
-                    SolveParams(
+    for family in families:
+        for size in sizes:
+            for fleet in fleets:
+                scenario = day_of(family, size, fleet, seed)
+                alone = _alone_feasible(scenario)
+                limit = time_limit_for(size)
+                floor = floor_plan(scenario, time_limit_s=max(5.0, limit / 4))
+                configs = {
+                    "first-solution": SolveParams(
                         time_limit_s=limit, workers=workers, metaheuristic="GREEDY_DESCENT", crew_rounds=0
                     ),
-                ),
-                ("planner", SolveParams(time_limit_s=limit, workers=workers)),
-            ):
-                began = time.perf_counter()
-                plan = solve(scenario, params)
-                row = _row(size, fleet, scenario, solver, limit, plan, time.perf_counter() - began, alone)
-                rows.append(row)
-                print(_line(row), flush=True)
+                    "planner": SolveParams(time_limit_s=limit, workers=workers),
+                }
+                for solver in solvers:
+                    began = time.perf_counter()
+                    plan = solve(scenario, configs[solver])
+                    wall = time.perf_counter() - began
+                    row = _row(family, size, fleet, scenario, solver, limit, plan, wall, alone, floor)
+                    rows.append(row)
+                    print(_line(row), flush=True)
     return rows
 
 
 def _line(row: Row) -> str:
     share = row.served / row.size
     return (
-        f"{row.size:>5} {row.fleet:<6} {row.solver:<15} {row.vehicles:>4}v {row.escorts:>5}e "
+        f"{row.family:<4} {row.size:>5} {row.fleet:<6} {row.solver:<15} {row.vehicles:>4}v {row.escorts:>5}e "
         f"limit {row.time_limit_s:>6.1f}s wall {row.wall_s:>6.1f}s  served {row.served:>4} ({share:6.1%}) "
         f"by priority 5..1 {row.served_by_priority:<16} "
         f"of alone-feasible {row.served_of_alone_feasible}/{row.alone_feasible}  km {row.km:>9.1f}  "
-        f"crew-h {row.crew_hours:>7.1f}  violations {row.violations}  {row.reasons}"
+        f"crew-h {row.crew_hours:>7.1f}  violations {row.violations}  floor {row.floor_by_priority}"
+        f"{'' if row.floor_optimal else '?'} bound {row.bound_by_priority} gap {row.gap_by_priority}"
+        f"{' BELOW FLOOR' if row.below_floor else ''}  {row.reasons}"
     )
+
+
+def table(rows: list[Row]) -> list[str]:
+    """The markdown table of bench/RESULTS.md: served against floor and bound, per priority."""
+    out = [
+        "| family | size | fleet | solver | wall s | served | of alone-feasible | served p5/4/3/2/1 "
+        "| floor p5/4/3/2/1 | bound p5/4/3/2/1 | gap p5/4/3/2/1 | ≥ floor | km | crew-h |",
+        "|---|---:|---|---|---:|---:|---:|---|---|---|---|---|---:|---:|",
+    ]
+    for r in rows:
+        share = r.served_of_alone_feasible / max(1, r.alone_feasible)
+        out.append(
+            f"| {r.family} | {r.size} | {r.fleet} | {r.solver} | {r.wall_s} | {r.served} "
+            f"| {r.served_of_alone_feasible}/{r.alone_feasible} ({share:.1%}) | {r.served_by_priority} "
+            f"| {r.floor_by_priority}{'' if r.floor_optimal else ' (not proven)'} | {r.bound_by_priority} "
+            f"| {r.gap_by_priority} | {'no' if r.below_floor else 'yes'} | {r.km} | {r.crew_hours} |"
+        )
+    return out
 
 
 def ratios(rows: list[Row]) -> list[str]:
     """Planner against the first-solution baseline of the same day, same run."""
     out = []
-    by_key = {(r.size, r.fleet, r.solver): r for r in rows}
-    for (size, fleet, solver), row in sorted(by_key.items()):
-        base = by_key.get((size, fleet, "first-solution"))
+    by_key = {(r.family, r.size, r.fleet, r.solver): r for r in rows}
+    for (family, size, fleet, solver), row in sorted(by_key.items()):
+        base = by_key.get((family, size, fleet, "first-solution"))
         if solver != "planner" or base is None:
             continue
         out.append(
-            f"{size:>5} {fleet:<6} served ×{row.served / max(1, base.served):.3f}  "
+            f"{family:<4} {size:>5} {fleet:<6} served ×{row.served / max(1, base.served):.3f}  "
             f"km ×{row.km / max(1e-9, base.km):.3f}  "
             f"crew-hours ×{row.crew_hours / max(1e-9, base.crew_hours):.3f}"
         )
@@ -166,20 +238,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 150, 300, 1000])
     parser.add_argument("--fleets", nargs="+", choices=sorted(FLEET_FACTOR), default=["ample", "tight"])
+    parser.add_argument("--family", nargs="+", choices=FAMILIES, default=["demo"])
+    parser.add_argument("--solvers", nargs="+", choices=SOLVERS, default=list(SOLVERS))
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path("bench/results/nrw_day.csv"))
     args = parser.parse_args(argv)
-    rows = run(args.sizes, args.fleets, args.seed, args.workers)
-    print("\nplanner ÷ first-solution baseline (same day, same run):")
-    print("\n".join(ratios(rows)))
+    rows = run(args.sizes, args.fleets, args.seed, args.workers, args.family, args.solvers)
+    if "first-solution" in args.solvers and "planner" in args.solvers:
+        print("\nplanner ÷ first-solution baseline (same day, same run):")
+        print("\n".join(ratios(rows)))
+    print("\n" + "\n".join(table(rows)))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(Row.__dataclass_fields__))
         writer.writeheader()
         writer.writerows(row.__dict__ for row in rows)
     print(f"\n→ {args.out}")
-    return 1 if any(r.violations for r in rows) else 0
+    return 1 if any(r.violations or r.below_floor for r in rows) else 0
 
 
 if __name__ == "__main__":

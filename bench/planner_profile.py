@@ -50,12 +50,16 @@ DAY = dt.date(2026, 11, 24)
 # phase -> functions (module, attribute path) timed as that phase; nested calls count for the inner one.
 PROBES: dict[str, tuple[tuple[str, str], ...]] = {
     "crews": (("planner.solve", "form_crews"), ("planner.solve", "bind_crews")),
-    "reshape": (("planner.solve", "_Part._reshape"),),
+    "reshape": (("planner.solve", "_Part._reshape"), ("planner.solve", "reshape")),
     "build": (("planner.solve", "build_problem"),),
     "model": (("planner.routing", "_Built.__init__"),),
     "search": (("planner.solve", "solve_routing"), ("planner.search", "solve_routing")),
     "timing": (("planner.solve", "schedule"),),
-    "alone": (("planner.solve", "feasible_alone"), ("planner.solve", "alone_option")),
+    "alone": (
+        ("planner.solve", "feasible_alone"),
+        ("planner.solve", "alone_option"),
+        ("planner.reshape", "alone_option"),
+    ),
     "reasons": (("planner.solve", "explain"),),
     "check": (("planner.solve", "validate"),),
 }
@@ -102,7 +106,9 @@ class _Timer:
                 owner: Any = importlib.import_module(module_name)
                 *parents, name = path.split(".")
                 for parent in parents:
-                    owner = getattr(owner, parent)
+                    owner = getattr(owner, parent, None)
+                if owner is None or not hasattr(owner, name):
+                    continue  # a probe of another revision of the planner
                 setattr(owner, name, self.wrap(phase, getattr(owner, name)))
 
     def totals(self) -> dict[str, float]:

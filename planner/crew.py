@@ -1,7 +1,7 @@
 """Crews: which escorts ride together, on which vehicle, and who may step down afterwards.
 
-Escorts of one ZAB with the same shift are formed into crews of two (three where the day's
-requests need three escorts), spreading the female and the medically qualified escorts so
+Escorts of one ZAB whose shifts start at the same hour are formed into crews of two (three or
+four where the day's requests need them), spreading the female and the medically qualified escorts so
 that as many crews as possible can take requests that need them. Each crew is bound to one
 vehicle of its ZAB; crews whose shifts overlap share a vehicle only one after the other.
 After routing, a crew keeps only the members its tour needs (fewer crew hours).
@@ -77,27 +77,31 @@ def _span(request: Request) -> tuple[int, int]:
 
 def form_crews(escorts: Sequence[Escort], requests: Sequence[Request]) -> list[Crew]:
     """Crews for the escorts of one ZAB (all on duty, none locked), shaped by the day's requests."""
-    groups: dict[tuple[int, int], list[Escort]] = defaultdict(list)
+    groups: dict[int, list[Escort]] = defaultdict(list)
     for escort in sorted(escorts, key=lambda e: e.id):
-        groups[(escort.shift_start, escort.shift_end)].append(escort)
+        groups[escort.shift_start].append(escort)  # shifts starting together, whatever their end
     crews: list[Crew] = []
     leftovers: list[Escort] = []
-    for window, members in sorted(groups.items()):
+    for start, members in sorted(groups.items()):
         if len(members) == 1:
             leftovers.extend(members)
             continue
-        triples_needed = sum(1 for r in requests if r.escorts_required >= 3 and _overlaps(_span(r), window))
-        triples = min(len(members) // 3, math.ceil(triples_needed / 2))
-        crews.extend(_split(members, window, triples))
+        window = (start, min(e.shift_end for e in members))
+        quads_needed = sum(1 for r in requests if r.escorts_required >= 4 and _overlaps(_span(r), window))
+        triples_needed = sum(1 for r in requests if r.escorts_required == 3 and _overlaps(_span(r), window))
+        quads = min(len(members) // 4, math.ceil(quads_needed / 2))
+        triples = min((len(members) - 4 * quads) // 3, math.ceil(triples_needed / 2))
+        crews.extend(_split(members, quads, triples))
     crews.extend(_pair_leftovers(leftovers))
     return crews
 
 
-def _split(members: list[Escort], window: tuple[int, int], triples: int) -> list[Crew]:
-    """Partition one shift group into crews, spreading women and medical qualifications."""
+def _split(members: list[Escort], quads: int, triples: int) -> list[Crew]:
+    """Partition one shift group into crews, spreading women and medical qualifications;
+    each crew's window is its members' common shift."""
     n = len(members)
-    pairs = (n - 3 * triples) // 2
-    sizes = [3] * triples + [2] * pairs
+    pairs = (n - 4 * quads - 3 * triples) // 2
+    sizes = [4] * quads + [3] * triples + [2] * pairs
     leftover = n - sum(sizes)
     if not sizes:
         sizes = [n]
@@ -127,7 +131,15 @@ def _split(members: list[Escort], window: tuple[int, int], triples: int) -> list
             (i for i in range(len(teams)) if len(teams[i]) < sizes[i]), key=lambda i: (len(teams[i]), i)
         )
         teams[target].append(escort)
-    return [Crew(team[0].zab, tuple(sorted(team, key=lambda e: e.id)), window) for team in teams if team]
+    return [
+        Crew(
+            team[0].zab,
+            tuple(sorted(team, key=lambda e: e.id)),
+            (max(e.shift_start for e in team), min(e.shift_end for e in team)),
+        )
+        for team in teams
+        if team
+    ]
 
 
 def _pair_leftovers(single: list[Escort]) -> list[Crew]:
@@ -208,10 +220,6 @@ def bind_crews(
     return [*fixed, *sorted(shared, key=lambda a: (a.vehicle.id, a.window[0]))]
 
 
-def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
-    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
-
-
 def _hand_over(chain: list[Crew]) -> list[tuple[Crew, tuple[int, int] | None]]:
     """Crews of one vehicle in order of their shifts: the vehicle passes from one to the next
     at the middle of their overlap (boundaries never go back in time, so the parts are disjoint)."""
@@ -237,29 +245,28 @@ def trim(crew: Crew, *, needed: int, female: bool, medical: bool) -> tuple[Escor
         crew.escorts, key=lambda e: (not (female and e.is_female), not (medical and e.is_medical), e.id)
     )
     for size in range(max(1, needed), crew.size + 1):
-        chosen = _cover(members, size, female, medical)
+        chosen = pick(members, size, female, medical)
         if chosen is not None:
             return tuple(sorted(chosen, key=lambda e: e.id))
     return best
 
 
-def _cover(members: list[Escort], size: int, female: bool, medical: bool) -> list[Escort] | None:
-    picked: list[Escort] = []
+def pick(staff: Sequence[Escort], size: int, female: bool, medical: bool) -> list[Escort] | None:
+    """`size` escorts from `staff` (in its order) covering a woman and a medic where needed —
+    more than `size` only when the roles need two people — or None if the staff cannot."""
+    chosen: list[Escort] = []
     if female:
-        woman = next((e for e in members if e.is_female and (not medical or e.is_medical)), None) or next(
-            (e for e in members if e.is_female), None
-        )
+        woman = next((e for e in staff if e.is_female and (not medical or e.is_medical)), None)
+        woman = woman or next((e for e in staff if e.is_female), None)
         if woman is None:
             return None
-        picked.append(woman)
-    if medical and not any(e.is_medical for e in picked):
-        medic = next((e for e in members if e.is_medical and e not in picked), None)
+        chosen.append(woman)
+    if medical and not any(e.is_medical for e in chosen):
+        medic = next((e for e in staff if e.is_medical), None)
         if medic is None:
             return None
-        picked.append(medic)
-    for e in members:
-        if len(picked) >= size:
-            break
-        if e not in picked:
-            picked.append(e)
-    return picked if len(picked) == size else None
+        chosen.append(medic)
+    size = max(size, len(chosen))
+    picked = {e.id for e in chosen}
+    chosen.extend(e for e in staff if e.id not in picked)
+    return chosen[:size] if len(chosen) >= size else None

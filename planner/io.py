@@ -380,8 +380,24 @@ def read_plan(data: Any, *, timezone: str) -> Plan:
             unassigned=stats.integer("unassigned"),
             km=stats.number("km"),
             solve_seconds=stats.number("solve_seconds"),
+            bound=_bound(stats),
+            optimal=stats.flag("optimal") if stats.has("optimal") else None,
         ),
     )
+
+
+def _bound(stats: _Node) -> tuple[int, ...] | None:
+    """`stats.bound`: served requests no plan can exceed, per priority 5..1 (optional)."""
+    if not stats.has("bound"):
+        return None
+    levels = stats.raw("bound")
+    if (
+        not isinstance(levels, list)
+        or len(levels) != 5
+        or not all(isinstance(n, int) and not isinstance(n, bool) for n in levels)
+    ):
+        raise FormatError(stats._at("bound"), "expected five whole numbers (priority 5 to 1)")
+    return tuple(levels)
 
 
 def _read_tour(node: _Node, clock: Clock) -> Tour:
@@ -438,6 +454,8 @@ def write_plan(plan: Plan, *, timezone: str) -> dict[str, Any]:
             "unassigned": plan.stats.unassigned,
             "km": plan.stats.km,
             "solve_seconds": plan.stats.solve_seconds,
+            **({} if plan.stats.bound is None else {"bound": list(plan.stats.bound)}),
+            **({} if plan.stats.optimal is None else {"optimal": plan.stats.optimal}),
         },
     }
 

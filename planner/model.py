@@ -188,6 +188,9 @@ class PlanStats:
     unassigned: int
     km: float
     solve_seconds: float
+    # per priority 5..1: no valid plan serves more requests of that priority (planner.bound)
+    bound: tuple[int, ...] | None = None
+    optimal: bool | None = None  # served equals the bound at every level: optimal in served priority
 
 
 @dataclass(frozen=True, slots=True)

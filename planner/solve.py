@@ -9,30 +9,31 @@ its committed tours and reports its other requests as unassigned instead of rais
 from __future__ import annotations
 
 import dataclasses
-import itertools
+import functools
 import logging
 import multiprocessing
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
+from planner.bound import served_by_priority, upper_bound
 from planner.build import allowed_vehicles, build_problem
 from planner.check import ensure_valid
 from planner.clock import Clock
 from planner.crew import Assignment, Crew, bind_crews, form_crews, trim
 from planner.diagnose import (
     Fleet,
-    alone_option,
-    crew_windows,
     explain,
     failed,
     feasible_alone,
     locked_conflict,
 )
+from planner.floor import Singles, single_tours
+from planner.insert import insert_open
+from planner.locked import Committed, time_committed
 from planner.model import (
     Escort,
     HaversineTravel,
-    LockedTour,
     Plan,
     PlanStats,
     Request,
@@ -44,6 +45,7 @@ from planner.model import (
     Vehicle,
 )
 from planner.params import SolveParams
+from planner.reshape import reshape
 from planner.schedule import RideLimit, Timing, Visit, schedule
 from planner.search import solve_routing
 from planner.travel import HaversineProvider, TravelMatrix
@@ -72,7 +74,40 @@ def solve(scenario: Scenario, params: SolveParams | None = None) -> Plan:
     if problems:
         log.error("plan failed validation, %d problems; dropping the tours concerned", len(problems))
         plan = _drop_invalid(scenario, plan, problems, began)
-    return plan
+    return with_bound(scenario, plan)
+
+
+def with_bound(scenario: Scenario, plan: Plan) -> Plan:
+    """The plan with `stats.bound` (per priority, what no plan can exceed) and `stats.optimal`."""
+    bound = upper_bound(scenario, plan, TravelMatrix(scenario.travel, scenario.locations))
+    optimal = served_by_priority(scenario, plan) == bound
+    return dataclasses.replace(plan, stats=dataclasses.replace(plan.stats, bound=bound, optimal=optimal))
+
+
+def floor_plan(scenario: Scenario, time_limit_s: float = 10.0, seed: int = 0) -> tuple[Plan, bool]:
+    """The floor of the day (every request alone on its own tour, committed tours as they
+    stand, vehicles and escorts chosen by CP-SAT) and whether CP-SAT proved it optimal for
+    that restriction. `solve` never returns a plan lexicographically below its own floor."""
+    began = time.perf_counter()
+    ensure_valid(scenario)
+    scenario = _with_matrix(scenario)
+    parts = _partition(scenario)
+    total = sum(len(p.requests) for p in parts) or 1
+    tours: list[Tour] = []
+    unassigned: list[Unassigned] = []
+    optimal = True
+    for part in parts:
+        solver = _Part(part)
+        part_tours, conflicts = solver.committed()
+        ids = {s.request for t in part_tours for s in t.stops if s.request}
+        free = [r for r in part.requests if r.id not in ids and r.id not in conflicts]
+        singles = solver._singles(free, part_tours, time_limit_s * len(part.requests) / total, seed)
+        optimal = optimal and singles.optimal
+        part_tours += singles.tours
+        served = {s.request for t in part_tours for s in t.stops if s.request}
+        tours += part_tours
+        unassigned += [solver._explain(r, conflicts) for r in part.requests if r.id not in served]
+    return with_bound(scenario, _assemble(scenario, tours, unassigned, began)), optimal
 
 
 def retime(scenario: Scenario, locked: LockedTour) -> Tour | None:
@@ -159,9 +194,8 @@ def _fallback(part: Scenario, why: str) -> PartResult:
     tours: list[Tour] = []
     kept: set[str] = set()
     unassigned: list[Unassigned] = []
-    for locked in part.locked:
-        tour = solver.locked_alone(locked)
-        ids = {s.request for s in locked.stops}
+    for locked, tour in zip(part.locked, solver.committed_tours.tours, strict=True):
+        ids = {s.request for s in locked.stops if s.request in solver.requests}
         if tour is None:
             unassigned.extend(locked_conflict(solver.requests[r], locked.vehicle) for r in sorted(ids))
         else:
@@ -188,8 +222,16 @@ class _Part:
         """Route with the formed crews; then, while requests that could be served alone are
         left over, give idle escorts crews tailored to them (drivers keep their trimmed crews)
         and route again, keeping the better result (crews are a decision, not an input)."""
-        deadline = time.perf_counter() + time_limit
+        began = time.perf_counter()
         locked_assignments, locked_map, conflicts = self._locked_tours()
+        committed, _ = self.committed()
+        locked_ids = {rid for _, seq in locked_map.values() for rid, _ in seq}
+        free = [r for r in self.part.requests if r.id not in locked_ids and r.id not in conflicts]
+        floor = self._singles(free, committed, FLOOR_SHARE * time_limit, params.seed)
+        time_limit -= time.perf_counter() - began
+        reserve = FILL_SHARE * time_limit
+        time_limit -= reserve
+        deadline = time.perf_counter() + time_limit
         taken = {e.id for a in locked_assignments for e in a.crew.escorts}
         crews: list[Crew] = []
         for zab in sorted({e.zab for e in self.part.escorts}):
@@ -200,26 +242,111 @@ class _Part:
         assignments = bind_crews(crews, self.part.vehicles, self.part.requests, taken=locked_assignments)
         first = FIRST_ROUND_SHARE if params.crew_rounds else 1.0
         best = self._round(assignments, locked_map, conflicts, params, first * time_limit)
+        history = list(best.tours.values())  # every routed tour: columns of the master below
         for round_no in range(params.crew_rounds):
             left = deadline - time.perf_counter()
             pending = [r for r in self._open(best, conflicts) if self._alone(r)]
             if left < MIN_ROUND_S or not pending:
                 break
-            reshaped = self._reshape(best, pending)
+            reshaped = reshape(
+                best.assignments,
+                best.tours,
+                pending,
+                part=self.part,
+                escorts=self.escorts,
+                vehicles=self.vehicles,
+                fleet_of=self._fleet,
+                matrix=self.matrix,
+            )
             if reshaped is None:
                 break
             share = left * 0.9 / (params.crew_rounds - round_no)
             candidate = self._round(reshaped, locked_map, conflicts, params, share)
+            history += candidate.tours.values()
             if candidate.score <= best.score:
                 break
             best = candidate
         tours, served = list(best.tours.values()), set(best.served)
-        locked_ids = {rid for _, seq in locked_map.values() for rid, _ in seq}
         if locked_ids - served - set(conflicts):
             # the search found no solution at all: committed tours must still stand
             tours, served = self._keep_locked(tours, served)
+        # open requests join routed tours (idle escorts completing the crew), then idle vehicles
+        # and escorts take what is still open alone (the floor's model on what is left)
+        still_open = [r for r in self.part.requests if r.id not in served and r.id not in conflicts]
+        polish = time.perf_counter() + reserve / 2
+        if still_open:
+            tours = insert_open(
+                tours,
+                [r for r in still_open if self._alone(r)],
+                requests=self.requests,
+                vehicles=self.vehicles,
+                staff=self.escorts,
+                locked={i for i, t in enumerate(tours) if any(s.request in locked_ids for s in t.stops)},
+                cross_zab=self.part.cross_zab,
+                timing=self._timing,
+                deadline=polish,
+            )
+            served = {s.request for t in tours for s in t.stops if s.request}
+            still_open = [r for r in still_open if r.id not in served]
+        fill_s = max(0.2, polish - time.perf_counter() + reserve / 2)
+        tours += self._singles(still_open, tours, fill_s / 3, params.seed).tours
+        # the master keeps to its share: time a part leaves over goes to parts still waiting
+        # for a worker (measured: taking it cost those parts more than the master gained)
+        tours = self._master(tours, history, locked_ids, conflicts, fill_s * 2 / 3, params.seed)
+        floor_tours = committed + list(floor.tours)
+        if self._rank(floor_tours) > self._rank(tours):  # never lexicographically below the floor
+            log.info("part %s: the floor beats the routed plan; the floor is kept", self.part.date)
+            tours = floor_tours
+        served = {s.request for t in tours for s in t.stops if s.request}
         unassigned = [self._explain(r, conflicts) for r in self.part.requests if r.id not in served]
         return tours, unassigned
+
+    def _singles(
+        self,
+        requests: list[Request],
+        fixed: list[Tour],
+        limit: float,
+        seed: int,
+        columns: Sequence[Tour] = (),
+        hint: int = 0,
+    ) -> Singles:
+        return single_tours(
+            requests,
+            self.part.vehicles,
+            self.part.escorts,
+            self.matrix,
+            cross_zab=self.part.cross_zab,
+            fixed=fixed,
+            columns=columns,
+            hint=hint,
+            time_limit=limit,
+            seed=seed,
+        )
+
+    def _master(
+        self,
+        tours: list[Tour],
+        history: list[Tour],
+        locked_ids: set[str],
+        conflicts: dict[str, str],
+        limit: float,
+        seed: int,
+    ) -> list[Tour]:
+        """Tours and crews chosen together: the plan's tours, every routed tour of the rounds
+        and single-request tours as columns of the CP-SAT model of planner.floor (vehicles by
+        type, escorts by class), committed tours fixed. Kept only if lexicographically better."""
+        fixed = [t for t in tours if any(s.request in locked_ids for s in t.stops)]
+        on_fixed = {s.request for t in fixed for s in t.stops if s.request}
+        scope = [r for r in self.part.requests if r.id not in on_fixed and r.id not in conflicts]
+        current = [t for t in tours if t not in fixed]
+        columns = current + [t for t in history if t not in tours]
+        chosen = self._singles(scope, fixed, limit, seed, columns=columns, hint=len(current))
+        candidate = fixed + list(chosen.tours)
+        return candidate if self._rank(candidate) > self._rank(tours) else tours
+
+    def _rank(self, tours: Iterable[Tour]) -> tuple[int, ...]:
+        """Served requests per priority (5 first), then fewer metres: larger is better."""
+        return self._score(dict(enumerate(tours)))
 
     def _round(
         self,
@@ -276,105 +403,41 @@ class _Part:
         by_priority = tuple(sum(1 for r in served if r.priority == p) for p in range(5, 0, -1))
         return (*by_priority, -_meters(self.matrix, self.vehicles, tours.values()))
 
-    def _reshape(self, state: _Round, pending: list[Request]) -> list[Assignment] | None:
-        """Crews that drive keep their trimmed members and their part of the vehicle; idle
-        escorts form crews for the pending requests in free time of a vehicle, then among
-        themselves."""
-        kept: list[Assignment] = []
-        for v, a in enumerate(state.assignments):
-            if v in state.tours and not a.locked:
-                members = tuple(self.escorts[e] for e in state.tours[v].escorts)
-                window = (max(e.shift_start for e in members), min(e.shift_end for e in members))
-                a = Assignment(Crew(a.crew.zab, members, window), a.vehicle, limit=a.window)
-            if v in state.tours or a.locked:
-                kept.append(a)
-        busy = {e.id for a in kept for e in a.crew.escorts}
-        idle = [e for e in self.part.escorts if e.id not in busy]
-        for request in sorted(pending, key=lambda r: (-r.priority, r.id)):
-            tailored = self._crew_for(request, idle, kept)
-            if tailored is not None:
-                kept.append(tailored)
-                chosen = set(tailored.crew.ids)
-                idle = [e for e in idle if e.id not in chosen]
-        rest: list[Crew] = []
-        for zab in sorted({e.zab for e in idle}):
-            rest.extend(form_crews([e for e in idle if e.zab == zab], pending))
-        assignments = bind_crews(rest, self.part.vehicles, self.part.requests, taken=kept)
-        before = {(a.vehicle.id, a.crew.ids) for a in state.assignments}
-        return assignments if {(a.vehicle.id, a.crew.ids) for a in assignments} != before else None
-
-    def _crew_for(self, request: Request, idle: list[Escort], taken: list[Assignment]) -> Assignment | None:
-        """Idle escorts on a vehicle's free time with which the request could be served alone."""
-        fleet = self._fleet(request)
-        free = tuple(_free_parts(fleet.vehicles, taken))
-        on_duty = {e.id for e in fleet.escorts}  # ids: comparing whole escorts is slow
-        pool = [e for e in idle if e.id in on_duty]
-        for zab, (start, end), size in crew_windows(request, pool):
-            staff = [e for e in pool if e.zab == zab and e.shift_start <= start and e.shift_end >= end]
-            members = _pick(staff, size, request.requires_female_escort, request.requires_medical_escort)
-            if members is None:
-                continue
-            window = (max(e.shift_start for e in members), min(e.shift_end for e in members))
-            option = alone_option(request, Fleet(free, tuple(members)), self.matrix)
-            if option is not None:
-                part = option[0]
-                limit = (part.available_from, part.available_until)
-                return Assignment(Crew(zab, tuple(members), window), self.vehicles[part.id], limit=limit)
-        return None
-
     # ------------------------------------------------------------------ locked
-    def _locked_tours(self) -> tuple[list[Assignment], LockedMap, dict[str, str]]:
-        """Assignments of committed tours, their stop orders, and requests that cannot keep them.
+    @functools.cached_property
+    def committed_tours(self) -> Committed:
+        """Committed tours timed together per vehicle (planner.locked), computed once."""
+        return time_committed(self.part.locked, self.vehicles, self.escorts, self.requests, self._timing)
 
-        Crews may share a vehicle one after the other, so a vehicle can have several committed
-        tours: each gets the part of the day between the middles of the gaps to its neighbours
-        (timed on their own), so that inserted stops never make two of them overlap.
-        """
+    def _locked_tours(self) -> tuple[list[Assignment], LockedMap, dict[str, str]]:
+        """Assignments of committed tours, their stop orders, and requests that cannot keep them."""
         assignments: list[Assignment] = []
         mapping: LockedMap = {}
-        conflicts: dict[str, str] = {}
-        alone: list[tuple[LockedTour, Tour]] = []
-        for locked in self.part.locked:
-            tour = self.locked_alone(locked)
+        committed = self.committed_tours
+        for i, (locked, tour) in enumerate(zip(self.part.locked, committed.tours, strict=True)):
             if tour is None:
-                conflicts.update({s.request: locked.vehicle for s in locked.stops})
-            else:
-                alone.append((locked, tour))
-        limits = _shared_vehicle_limits([t for _, t in alone])
-        for i, (locked, _) in enumerate(alone):
+                continue
             crew_members = tuple(self.escorts[e] for e in locked.escorts)
             window = (max(e.shift_start for e in crew_members), min(e.shift_end for e in crew_members))
             crew = Crew(self.vehicles[locked.vehicle].zab, crew_members, window)
-            assignments.append(Assignment(crew, self.vehicles[locked.vehicle], locked=True, limit=limits[i]))
+            limit = committed.limits[i]
+            assignments.append(Assignment(crew, self.vehicles[locked.vehicle], locked=True, limit=limit))
             key = f"{locked.vehicle}#{i}"  # a vehicle may carry several committed tours
             mapping[key] = (len(assignments) - 1, tuple((s.request, s.type) for s in locked.stops))
-        return assignments, mapping, conflicts
+        return assignments, mapping, committed.conflicts(self.part.locked)
 
-    def locked_alone(self, locked: LockedTour) -> Tour | None:
-        """The committed tour on its own, if it can still be driven."""
-        if locked.vehicle not in self.vehicles or any(e not in self.escorts for e in locked.escorts):
-            return None
-        vehicle = self.vehicles[locked.vehicle]
-        members = [self.escorts[e] for e in locked.escorts]
-        window = (
-            max([vehicle.available_from] + [e.shift_start for e in members]),
-            min([vehicle.available_until] + [e.shift_end for e in members]),
-        )
-        stops = [(s.request, s.type) for s in locked.stops]
-        timing = self._timing(vehicle, stops, window)
-        if timing is None or not _crew_fits(stops, self.requests, vehicle, len(members), members):
-            return None
-        return Tour(vehicle.id, tuple(sorted(locked.escorts)), timing.start, timing.end, timing.stops)
+    def committed(self) -> tuple[list[Tour], dict[str, str]]:
+        """Committed tours as timed together, and the requests of those that cannot be driven."""
+        committed = self.committed_tours
+        return [t for t in committed.tours if t is not None], committed.conflicts(self.part.locked)
 
     def _keep_locked(self, tours: list[Tour], served: set[str]) -> tuple[list[Tour], set[str]]:
-        for locked in self.part.locked:
+        for locked, tour in zip(self.part.locked, self.committed_tours.tours, strict=True):
             ids = {s.request for s in locked.stops}
-            if ids & served:
+            if ids & served or tour is None:
                 continue
-            tour = self.locked_alone(locked)
-            if tour is not None:
-                tours.append(tour)
-                served |= ids
+            tours.append(tour)
+            served |= ids
         return tours, served
 
     # ------------------------------------------------------------------- tours
@@ -436,6 +499,8 @@ class _Part:
 
 
 FIRST_ROUND_SHARE = 0.45
+FLOOR_SHARE = 0.15  # of a part's time: the floor (single tours by CP-SAT), computed first
+FILL_SHARE = 0.2  # of the rest: open requests inserted into tours, then alone on idle staff
 MIN_ROUND_S = 0.3
 
 
@@ -452,46 +517,6 @@ class _Round:
         return {s.request for t in self.tours.values() for s in t.stops if s.request}
 
 
-def _free_parts(vehicles: Iterable[Vehicle], taken: Iterable[Assignment]) -> Iterator[Vehicle]:
-    """Each vehicle's free time around the parts already given to crews, as vehicles whose
-    availability is that free part."""
-    used: dict[str, list[tuple[int, int]]] = {}
-    for a in taken:
-        used.setdefault(a.vehicle.id, []).append(a.window)
-    for vehicle in vehicles:
-        if vehicle.id not in used:  # untouched: the vehicle itself, not a copy
-            if vehicle.available_from < vehicle.available_until:
-                yield vehicle
-            continue
-        start = vehicle.available_from
-        for lo, hi in sorted(used[vehicle.id]):
-            if lo > start:
-                yield dataclasses.replace(vehicle, available_from=start, available_until=lo)
-            start = max(start, hi)
-        if start < vehicle.available_until:
-            yield dataclasses.replace(vehicle, available_from=start, available_until=vehicle.available_until)
-
-
-def _pick(staff: list[Escort], size: int, female: bool, medical: bool) -> list[Escort] | None:
-    """`size` escorts covering a woman and a medic where needed, or None."""
-    chosen: list[Escort] = []
-    if female:
-        woman = next((e for e in staff if e.is_female and (not medical or e.is_medical)), None)
-        woman = woman or next((e for e in staff if e.is_female), None)
-        if woman is None:
-            return None
-        chosen.append(woman)
-    if medical and not any(e.is_medical for e in chosen):
-        medic = next((e for e in staff if e.is_medical), None)
-        if medic is None:
-            return None
-        chosen.append(medic)
-    size = max(size, len(chosen))
-    picked = {e.id for e in chosen}
-    chosen.extend(e for e in staff if e.id not in picked)
-    return chosen[:size] if len(chosen) >= size else None
-
-
 def _meters(matrix: TravelMatrix, vehicles: dict[str, Vehicle], tours: Iterable[Tour]) -> int:
     return sum(matrix.route_meters(vehicles[t.vehicle].depot, (s.location for s in t.stops)) for t in tours)
 
@@ -504,32 +529,6 @@ def _peak_escorts(stops: Sequence[tuple[str, StopType]], requests: dict[str, Req
     return max(1, peak)
 
 
-def _crew_fits(
-    stops: Sequence[tuple[str, StopType]],
-    requests: dict[str, Request],
-    vehicle: Vehicle,
-    size: int,
-    members: list[Escort],
-) -> bool:
-    persons = peak = load = 0
-    for rid, kind in stops:
-        r = requests[rid]
-        sign = 1 if kind is StopType.PICKUP else -1
-        persons += sign * r.persons
-        load += sign * r.escorts_required
-        peak = max(peak, load)
-        if persons + size > vehicle.seats:
-            return False
-    needs_female = any(requests[rid].requires_female_escort for rid, _ in stops)
-    needs_medical = any(requests[rid].requires_medical_escort for rid, _ in stops)
-    return (
-        peak <= size
-        and (not needs_female or any(e.is_female for e in members))
-        and (not needs_medical or any(e.is_medical for e in members))
-        and not any(requests[rid].wheelchair and not vehicle.wheelchair for rid, _ in stops)
-    )
-
-
 def _without_weakest(
     stops: list[tuple[str, StopType]], requests: dict[str, Request], *, locked: bool
 ) -> list[tuple[str, StopType]]:
@@ -539,25 +538,6 @@ def _without_weakest(
     ids = {rid for rid, _ in stops}
     weakest = min(ids, key=lambda r: (requests[r].priority, r))
     return [s for s in stops if s[0] != weakest]
-
-
-def _shared_vehicle_limits(tours: list[Tour]) -> list[tuple[int, int] | None]:
-    """Per committed tour, the part of the day it may use when its vehicle has other committed
-    tours: up to the middle of the gap to the next one, from the middle of the gap to the previous."""
-    limits: list[tuple[int, int] | None] = [None] * len(tours)
-    by_vehicle: dict[str, list[int]] = {}
-    for i, tour in enumerate(tours):
-        by_vehicle.setdefault(tour.vehicle, []).append(i)
-    for indices in by_vehicle.values():
-        if len(indices) < 2:
-            continue
-        indices.sort(key=lambda i: tours[i].start)
-        bounds = [(tours[a].end + tours[b].start) // 2 for a, b in itertools.pairwise(indices)]
-        for k, i in enumerate(indices):
-            lo = bounds[k - 1] if k > 0 else -(10**9)
-            hi = bounds[k] if k < len(bounds) else 10**9
-            limits[i] = (lo, hi)
-    return limits
 
 
 def _assemble(scenario: Scenario, tours: list[Tour], unassigned: list[Unassigned], began: float) -> Plan:
@@ -578,8 +558,18 @@ def _drop_invalid(scenario: Scenario, plan: Plan, problems: list[Violation], beg
     kept = {s.request for t in tours for s in t.stops if s.request}
     listed = {u.request for u in plan.unassigned}
     unassigned = list(plan.unassigned)
+    committed = {s.request: t.vehicle for t in scenario.locked for s in t.stops}
+    why = "; ".join(str(p) for p in problems[:2])
     for r in scenario.requests:
-        if r.id not in kept and r.id not in listed:
+        if r.id in kept or r.id in listed:
+            continue
+        if r.id in committed:  # a committed transport is never lost silently
+            detail = (
+                f"Feste Tour auf {committed[r.id]} bei der Schlussprüfung nicht haltbar ({why}); "
+                "bitte neu disponieren."
+            )
+            unassigned.append(Unassigned(r.id, UnassignedReason.LOCKED_CONFLICT, detail))
+        else:
             unassigned.append(
                 Unassigned(r.id, UnassignedReason.OTHER, "Tour bei der Schlussprüfung verworfen.")
             )

@@ -1,0 +1,490 @@
+"""The floor: every request alone on its own tour, vehicles and escorts chosen by CP-SAT.
+
+Restriction: each tour carries exactly one request and is timed by `schedule` for one of the
+request's candidate windows (every maximal crew window of its ZAB's staff on duty, intersected
+with a free part of a vehicle's day). Within that restriction the model is exact:
+
+- a vehicle runs at most one tour at a time: vehicles that are interchangeable (same ZAB,
+  depot, hours, seats, wheelchair, no fixed tour) form a *type*; tours of a type never overlap
+  more often than the type has vehicles (a cumulative constraint). Interval graphs are perfect,
+  so such tours can always be put on the type's vehicles one by one (expanded at the end).
+  A vehicle that already carries fixed tours is a type of its own, used only in its free time;
+- each escort rides at most one tour, of his or her vehicle's ZAB, and the shift covers the
+  tour: escorts are counted by *class* (ZAB, shift, woman, medic) and expanded to persons at
+  the end;
+- the crew has at least the escorts the request needs (at least one), a woman and a medic where
+  asked, and the persons plus the crew fit the vehicle's seats;
+- objective: served requests per priority, strictly lexicographic (5 first) by weights
+  w_p = prod_{q<p} (n_q + 1), so one request of priority p outweighs all lower ones together.
+
+Every plan this builds is valid (spec rules 1–11), so no optimal plan is below it; it is the
+exact optimum of the restriction when CP-SAT proves it (`Singles.optimal`), otherwise the best
+found in the time (at least the greedy hint). The same model puts requests left open onto the
+vehicles and escorts a plan leaves idle (the fill: routed tours as `fixed`) and, with routed
+tours of several requests as `columns`, is the master of planner.solve; `planner.solve.floor_plan`
+is the floor of a whole scenario (committed tours kept as they are).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from planner.diagnose import crew_windows, visits_of
+from planner.model import Escort, Request, StopType, Tour, Vehicle
+from planner.schedule import Timing, schedule
+from planner.travel import TravelMatrix
+
+Interval = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Singles:
+    """Tours of one request each, and how sure the model is of them."""
+
+    tours: tuple[Tour, ...]
+    optimal: bool  # CP-SAT proved no better choice of single tours exists (within the restriction)
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Type:
+    zab: str
+    depot: str
+    seats: int
+    wheelchair: bool
+    vehicles: tuple[Vehicle, ...]
+    free: tuple[Interval, ...]  # parts of the day not taken by fixed tours
+
+
+@dataclass(frozen=True, slots=True)
+class _Class:
+    zab: str
+    shift: Interval
+    female: bool
+    medical: bool
+    members: tuple[Escort, ...]
+
+
+@dataclass(slots=True)
+class _Candidate:
+    """A tour that may be chosen: its requests, timing and what its crew and vehicle need."""
+
+    requests: tuple[Request, ...]
+    zab: str
+    depot: str
+    timing: Timing
+    types: list[int]
+    classes: list[int]
+    low: int  # crew size at least (peak escorts on board, at least one)
+    high: int  # crew size at most that can be needed (one more where a woman and a medic are asked)
+    persons: int  # peak persons on board
+    female: bool
+    medical: bool
+    origin: Tour | None = None  # the routed tour this column is (its vehicle and crew: the hint)
+
+    @property
+    def key(self) -> str:
+        return self.requests[0].id
+
+
+def _single(r: Request, zab: str, depot: str, timing: Timing) -> _Candidate:
+    low, high = crew_bounds(r)
+    return _Candidate(
+        (r,),
+        zab,
+        depot,
+        timing,
+        [],
+        [],
+        low,
+        high,
+        r.persons,
+        r.requires_female_escort,
+        r.requires_medical_escort,
+    )
+
+
+def _of_tour(tour: Tour, vehicle: Vehicle, requests: dict[str, Request]) -> _Candidate:
+    """A routed tour as a column: same stops and times, any fitting vehicle and crew."""
+    load = persons = low = peak_persons = 0
+    members: list[Request] = []
+    for stop in tour.stops:
+        if not stop.request:
+            continue
+        r = requests[stop.request]
+        sign = 1 if stop.type is StopType.PICKUP else -1
+        if sign > 0:
+            members.append(r)
+        load += sign * r.escorts_required
+        persons += sign * r.persons
+        low, peak_persons = max(low, load), max(peak_persons, persons)
+    female = any(r.requires_female_escort for r in members)
+    medical = any(r.requires_medical_escort for r in members)
+    low = max(1, low)
+    high = max(low, 2 if female and medical else 1)
+    timing = Timing(tour.start, tour.end, tour.stops)
+    return _Candidate(
+        tuple(members),
+        vehicle.zab,
+        vehicle.depot,
+        timing,
+        [],
+        [],
+        low,
+        high,
+        peak_persons,
+        female,
+        medical,
+        tour,
+    )
+
+
+def crew_bounds(request: Request) -> tuple[int, int]:
+    """Smallest and largest crew a single tour of the request can need."""
+    low = max(1, request.escorts_required)
+    high = max(low, 2 if request.requires_female_escort and request.requires_medical_escort else 1)
+    return low, high
+
+
+def single_tours(
+    requests: Sequence[Request],
+    vehicles: Sequence[Vehicle],
+    escorts: Sequence[Escort],
+    matrix: TravelMatrix,
+    *,
+    cross_zab: bool,
+    fixed: Sequence[Tour] = (),
+    columns: Sequence[Tour] = (),
+    hint: int = 0,
+    time_limit: float = 5.0,
+    seed: int = 0,
+) -> Singles:
+    """The lexicographically best set of tours for `requests`, on what the `fixed` tours leave
+    free (their vehicles' time and their escorts): single-request tours, and the routed
+    `columns` (tours of several requests) with vehicle and crew chosen anew. Columns given
+    first are the greedy hint's first choice; the first `hint` columns are a feasible plan and
+    keep their vehicle and crew in the hint, so the solver starts from that plan."""
+    began = time.perf_counter()
+    busy_escorts = {e for t in fixed for e in t.escorts}
+    types = _types(vehicles, fixed)
+    classes = _classes([e for e in escorts if e.id not in busy_escorts])
+    scope = {r.id: r for r in requests}
+    by_id = {v.id: v for v in vehicles}
+    routed = [
+        _of_tour(t, by_id[t.vehicle], scope)
+        for t in columns
+        if all(s.request in scope for s in t.stops if s.request)
+    ]
+    for c in routed:
+        _fit(c, types, classes, cross_zab)
+    candidates = [c for c in routed if c.types and c.classes] + _candidates(
+        requests, types, classes, matrix, cross_zab
+    )
+    if not candidates:
+        return Singles((), True, time.perf_counter() - began)
+
+    model = cp_model.CpModel()
+    counts: dict[int, int] = defaultdict(int)
+    for r in requests:
+        counts[r.priority] += 1
+    weight: dict[int, int] = {}
+    w = 1
+    for p in range(1, 6):
+        weight[p] = w
+        w *= counts[p] + 1
+    chosen: list[cp_model.IntVar] = []
+    on_type: list[dict[int, cp_model.IntVar]] = []
+    crew: list[dict[int, cp_model.IntVar]] = []
+    per_request: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+    per_type: dict[int, list[tuple[cp_model.IntervalVar, cp_model.IntVar]]] = defaultdict(list)
+    per_class: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+    for i, c in enumerate(candidates):
+        x = model.new_bool_var(f"x{i}")
+        chosen.append(x)
+        for r in c.requests:
+            per_request[r.id].append(x)
+        low, high = c.low, c.high
+        ys = {t: model.new_bool_var(f"y{i}_{t}") for t in c.types}
+        model.add(sum(ys.values()) == x)
+        for t, y in ys.items():
+            duration = c.timing.end - c.timing.start
+            interval = model.new_optional_fixed_size_interval_var(c.timing.start, duration, y, f"iv{i}_{t}")
+            per_type[t].append((interval, y))
+        ns = {k: model.new_int_var(0, min(high, len(classes[k].members)), f"n{i}_{k}") for k in c.classes}
+        crew.append(ns)
+        on_type.append(ys)
+        size = sum(ns.values())
+        model.add(size >= low * x)
+        model.add(size <= high * x)
+        if c.female:
+            model.add(sum(n for k, n in ns.items() if classes[k].female) >= x)
+        if c.medical:
+            model.add(sum(n for k, n in ns.items() if classes[k].medical) >= x)
+        for t, y in ys.items():
+            room = types[t].seats - c.persons
+            if room < high:
+                model.add(size <= room).only_enforce_if(y)
+        for k, n in ns.items():
+            per_class[k].append(n)
+    for xs in per_request.values():
+        model.add_at_most_one(xs)
+    for t, items in per_type.items():
+        if len(types[t].vehicles) == 1:
+            model.add_no_overlap([iv for iv, _ in items])
+        else:
+            model.add_cumulative([iv for iv, _ in items], [1] * len(items), len(types[t].vehicles))
+    for k, ns_k in per_class.items():
+        model.add(sum(ns_k) <= len(classes[k].members))
+    model.maximize(
+        sum(sum(weight[r.priority] for r in c.requests) * x for c, x in zip(candidates, chosen, strict=True))
+    )
+    greedy = _greedy(candidates, types, classes, first=len(routed), hint=hint)
+    for i in range(len(candidates)):
+        choice = greedy.get(i)
+        model.add_hint(chosen[i], choice is not None)
+        for t, y in on_type[i].items():
+            model.add_hint(y, choice is not None and choice[0] == t)
+        for k, n in crew[i].items():
+            model.add_hint(n, 0 if choice is None else choice[1].get(k, 0))
+
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.2, time_limit - (time.perf_counter() - began))
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # no time to solve: the greedy choice
+        hinted = [(candidates[i], t, counts) for i, (t, counts) in sorted(greedy.items())]
+        return Singles(tuple(_expand(hinted, types, classes)), False, time.perf_counter() - began)
+    picked = [
+        (
+            c,
+            next(t for t, y in on_type[i].items() if solver.value(y)),
+            {k: solver.value(n) for k, n in crew[i].items()},
+        )
+        for i, c in enumerate(candidates)
+        if solver.value(chosen[i])
+    ]
+    tours = _expand(picked, types, classes)
+    return Singles(tuple(tours), status == cp_model.OPTIMAL, time.perf_counter() - began)
+
+
+def _greedy(
+    candidates: list[_Candidate], types: list[_Type], classes: list[_Class], first: int, hint: int = 0
+) -> dict[int, tuple[int, dict[int, int]]]:
+    """A first choice (the solver's hint): the `first` candidates (routed tours) in their order,
+    then highest priority first, earliest start, first fit."""
+    used: dict[int, list[Interval]] = defaultdict(list)
+    left = [len(k.members) for k in classes]
+    served: set[str] = set()
+    out: dict[int, tuple[int, dict[int, int]]] = {}
+    order = sorted(
+        range(len(candidates)),
+        key=lambda i: (
+            i >= first,
+            -max(r.priority for r in candidates[i].requests),
+            candidates[i].timing.start,
+        ),
+    )
+    type_of = {v.id: t for t, kind in enumerate(types) for v in kind.vehicles}
+    class_of = {e.id: k for k, cls in enumerate(classes) for e in cls.members}
+    for i in range(min(hint, len(candidates))):
+        c = candidates[i]
+        origin = c.origin
+        if origin is None or type_of.get(origin.vehicle) not in c.types:
+            continue
+        if any(e not in class_of or class_of[e] not in c.classes for e in origin.escorts):
+            continue
+        counts: dict[int, int] = defaultdict(int)
+        for e in origin.escorts:
+            counts[class_of[e]] += 1
+        used[type_of[origin.vehicle]].append((c.timing.start, c.timing.end))
+        for k, n in counts.items():
+            left[k] -= n
+        out[i] = (type_of[origin.vehicle], dict(counts))
+        served.update(r.id for r in c.requests)
+    for i in order:
+        c = candidates[i]
+        if i in out or any(r.id in served for r in c.requests):
+            continue
+        start, end = c.timing.start, c.timing.end
+        low = c.low
+        crew = _greedy_crew(c, classes, left, low)
+        if crew is None:
+            continue
+        size = sum(crew.values())
+        for t in c.types:
+            if types[t].seats < c.persons + size:
+                continue
+            points = [start] + [lo for lo, _ in used[t] if start <= lo < end]
+            busiest = max(sum(1 for lo, hi in used[t] if lo <= p < hi) for p in points)
+            if busiest < len(types[t].vehicles):
+                used[t].append((start, end))
+                for k, n in crew.items():
+                    left[k] -= n
+                out[i] = (t, crew)
+                served.update(r.id for r in c.requests)
+                break
+    return out
+
+
+def _greedy_crew(c: _Candidate, classes: list[_Class], left: list[int], low: int) -> dict[int, int] | None:
+    counts: dict[int, int] = defaultdict(int)
+    avail = {k: left[k] for k in c.classes if left[k] > 0}
+
+    def take(want: Callable[[_Class], bool]) -> bool:
+        k = next((k for k in avail if avail[k] > 0 and want(classes[k])), None)
+        if k is None:
+            return False
+        avail[k] -= 1
+        counts[k] += 1
+        return True
+
+    if c.female and c.medical and take(lambda k: k.female and k.medical):
+        pass
+    else:
+        if c.female and not take(lambda k: k.female):
+            return None
+        if c.medical and not take(lambda k: k.medical):
+            return None
+    while sum(counts.values()) < low:
+        if not take(lambda k: not k.female and not k.medical) and not take(lambda k: True):
+            return None
+    return dict(counts)
+
+
+def _types(vehicles: Sequence[Vehicle], fixed: Sequence[Tour]) -> list[_Type]:
+    taken: dict[str, list[Interval]] = defaultdict(list)
+    for t in fixed:
+        taken[t.vehicle].append((t.start, t.end))
+    groups: dict[tuple[object, ...], list[Vehicle]] = defaultdict(list)
+    for v in sorted(vehicles, key=lambda v: v.id):
+        if v.available_from >= v.available_until:
+            continue
+        key: tuple[object, ...] = (v.zab, v.depot, v.available_from, v.available_until, v.seats, v.wheelchair)
+        groups[key + ((v.id,) if v.id in taken else ())].append(v)
+    out = []
+    for members in groups.values():
+        v = members[0]
+        out.append(
+            _Type(v.zab, v.depot, v.seats, v.wheelchair, tuple(members), tuple(_free(v, taken.get(v.id, []))))
+        )
+    return out
+
+
+def _free(vehicle: Vehicle, taken: list[Interval]) -> list[Interval]:
+    out, start = [], vehicle.available_from
+    for lo, hi in sorted(taken):
+        if lo > start:
+            out.append((start, min(lo, vehicle.available_until)))
+        start = max(start, hi)
+    if start < vehicle.available_until:
+        out.append((start, vehicle.available_until))
+    return [iv for iv in out if iv[0] < iv[1]]
+
+
+def _classes(escorts: Sequence[Escort]) -> list[_Class]:
+    groups: dict[tuple[str, int, int, bool, bool], list[Escort]] = defaultdict(list)
+    for e in sorted(escorts, key=lambda e: e.id):
+        groups[(e.zab, e.shift_start, e.shift_end, e.is_female, e.is_medical)].append(e)
+    return [_Class(z, (s, f), fem, med, tuple(m)) for (z, s, f, fem, med), m in groups.items()]
+
+
+def _candidates(
+    requests: Sequence[Request],
+    types: list[_Type],
+    classes: list[_Class],
+    matrix: TravelMatrix,
+    cross_zab: bool,
+) -> list[_Candidate]:
+    pool = [e for k in classes for e in k.members]
+    windows_of: dict[tuple[object, ...], list[tuple[str, Interval, int]]] = {}
+    out: list[_Candidate] = []
+    for r in requests:
+        key = (
+            None if cross_zab else r.zab,
+            r.escorts_required,
+            r.requires_female_escort,
+            r.requires_medical_escort,
+        )
+        if key not in windows_of:
+            staff = [e for e in pool if cross_zab or e.zab == r.zab]
+            windows_of[key] = crew_windows(r, staff)
+        visits, rides = visits_of(r)
+        low, _ = crew_bounds(r)
+        fitting = [
+            t
+            for t, kind in enumerate(types)
+            if (cross_zab or kind.zab == r.zab)
+            and (kind.wheelchair or not r.wheelchair)
+            and kind.seats >= r.persons + low
+        ]
+        seen: dict[tuple[str, str, int, int], _Candidate] = {}
+        timed: set[tuple[str, Interval]] = set()
+        for zab, (lo, hi), _ in windows_of[key]:
+            for t in fitting:
+                kind = types[t]
+                if kind.zab != zab:
+                    continue
+                for gap in kind.free:
+                    window = (max(lo, gap[0]), min(hi, gap[1]))
+                    if window[0] >= window[1] or (kind.depot, window) in timed:
+                        continue
+                    timed.add((kind.depot, window))
+                    timing = schedule(matrix, kind.depot, visits, rides, window, onboard=[r.persons, 0])
+                    if timing is None:
+                        continue
+                    slot = (zab, kind.depot, timing.start, timing.end)
+                    if slot in seen:
+                        continue
+                    seen[slot] = _single(r, zab, kind.depot, timing)
+        for c in seen.values():
+            _fit(c, types, classes, cross_zab)
+            if c.types and c.classes:
+                out.append(c)
+    return out
+
+
+def _fit(c: _Candidate, types: list[_Type], classes: list[_Class], cross_zab: bool) -> None:
+    """The vehicle types and escort classes that may drive the candidate as timed."""
+    start, end = c.timing.start, c.timing.end
+    wheelchair = any(r.wheelchair for r in c.requests)
+    c.types = [
+        t
+        for t, kind in enumerate(types)
+        if kind.zab == c.zab
+        and kind.depot == c.depot  # the timing holds for tours from its depot
+        and (kind.wheelchair or not wheelchair)
+        and kind.seats >= c.persons + c.low
+        and (cross_zab or all(r.zab == kind.zab for r in c.requests))
+        and any(g[0] <= start and end <= g[1] for g in kind.free)
+    ]
+    c.classes = [
+        k
+        for k, cls in enumerate(classes)
+        if cls.zab == c.zab and cls.shift[0] <= start and end <= cls.shift[1]
+    ]
+
+
+def _expand(
+    picked: list[tuple[_Candidate, int, dict[int, int]]], types: list[_Type], classes: list[_Class]
+) -> list[Tour]:
+    """Counts to persons: vehicles of a type by earliest free, escorts of a class in id order."""
+    free_at: dict[int, list[int]] = {t: [-(10**9)] * len(types[t].vehicles) for t in range(len(types))}
+    left: dict[int, list[Escort]] = {k: list(cls.members) for k, cls in enumerate(classes)}
+    tours = []
+    for c, t, counts in sorted(picked, key=lambda p: (p[0].timing.start, p[0].key)):
+        slots = free_at[t]
+        v = next(i for i, end in enumerate(slots) if end <= c.timing.start)
+        slots[v] = c.timing.end
+        members: list[str] = []
+        for k, n in counts.items():
+            members.extend(e.id for e in left[k][:n])
+            del left[k][:n]
+        vehicle = types[t].vehicles[v]
+        tours.append(Tour(vehicle.id, tuple(sorted(members)), c.timing.start, c.timing.end, c.timing.stops))
+    return tours

@@ -1,0 +1,157 @@
+"""The floor: single-request tours chosen by CP-SAT; the planner is never lexicographically below it."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from planner.bound import upper_bound
+from planner.model import Escort, Plan, PlanStats, Scenario, StopType, Unassigned, UnassignedReason, Vehicle
+from planner.params import SolveParams
+from planner.solve import floor_plan, solve
+from planner.travel import TravelMatrix
+from planner.validate import validate
+from tests.factories import H, request, tiny_scenario
+from tests.planner.test_properties import ZABS, requests, scenarios
+
+
+def by_priority(scenario: Scenario, plan: Plan) -> tuple[int, ...]:
+    served = {s.request for t in plan.tours for s in t.stops if s.type is StopType.PICKUP}
+    return tuple(
+        sum(1 for r in scenario.requests if r.id in served and r.priority == p) for p in range(5, 0, -1)
+    )
+
+
+@st.composite
+def crowded_days(draw: st.DrawFn) -> Scenario:
+    """Small days with more requests than staff, so that crews and vehicles are contended."""
+    base = draw(scenarios())
+    extra = tuple(draw(requests(f"X{i}")) for i in range(draw(st.integers(2, 8))))
+    escorts = tuple(
+        Escort(
+            f"S{i}",
+            draw(st.sampled_from(ZABS)),
+            draw(st.sampled_from("fm")),
+            ("medical",) if draw(st.booleans()) else (),
+            (start := draw(st.sampled_from([4, 6, 8, 10, 12])) * H),
+            start + draw(st.integers(6, 10)) * H,
+        )
+        for i in range(draw(st.integers(2, 8)))
+    )
+    return Scenario(
+        base.date,
+        base.timezone,
+        base.cross_zab,
+        base.travel,
+        base.locations,
+        base.vehicles,
+        base.escorts + escorts,
+        base.requests + extra,
+        base.locked,
+    )
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(crowded_days())
+def test_the_planner_is_never_lexicographically_below_the_floor(scenario: Scenario) -> None:
+    floor, _ = floor_plan(scenario, time_limit_s=5)
+    assert validate(scenario, floor) == []
+    plan = solve(scenario, SolveParams(time_limit_s=2, solution_limit=30, workers=1))
+    assert validate(scenario, plan) == []
+    assert by_priority(scenario, plan) >= by_priority(scenario, floor)
+
+
+def test_floor_gives_the_only_vehicle_to_the_higher_priority() -> None:
+    """Two requests at the same hour, one vehicle: the priority-5 one is served."""
+    scenario = tiny_scenario(
+        requests=(request("R-low", priority=1), request("R-high", priority=5)),
+        escorts=(
+            Escort("E-E01", "ZAB-E", "f", (), 5 * H, 15 * H),
+            Escort("E-E02", "ZAB-E", "m", (), 5 * H, 15 * H),
+            Escort("E-E03", "ZAB-E", "m", (), 5 * H, 15 * H),
+            Escort("E-E04", "ZAB-E", "m", (), 5 * H, 15 * H),
+        ),
+    )
+    floor, optimal = floor_plan(scenario)
+    assert optimal
+    assert validate(scenario, floor) == []
+    assert [s.request for t in floor.tours for s in t.stops if s.type is StopType.PICKUP] == ["R-high"]
+
+
+def test_floor_uses_two_vehicles_and_distinct_crews_with_the_qualifications_asked() -> None:
+    """A woman and a medic for one, three escorts for the other, at the same time: four escorts,
+    two vehicles, nobody twice; a fifth request has nobody left and stays open."""
+    scenario = tiny_scenario(
+        vehicles=(
+            Vehicle("E-V1", "ZAB-E", "ZAB-E", 9, False, 4 * H, 23 * H),
+            Vehicle("E-V2", "ZAB-E", "ZAB-E", 9, False, 4 * H, 23 * H),
+            Vehicle("E-V3", "ZAB-E", "ZAB-E", 9, False, 4 * H, 23 * H),
+        ),
+        escorts=(
+            Escort("E-E01", "ZAB-E", "f", (), 5 * H, 15 * H),
+            Escort("E-E02", "ZAB-E", "m", ("medical",), 5 * H, 15 * H),
+            Escort("E-E03", "ZAB-E", "m", (), 5 * H, 15 * H),
+            Escort("E-E04", "ZAB-E", "m", (), 5 * H, 15 * H),
+            Escort("E-E05", "ZAB-E", "m", (), 5 * H, 15 * H),
+        ),
+        requests=(
+            request(
+                "R-fm",
+                priority=4,
+                escorts_required=1,
+                requires_female_escort=True,
+                requires_medical_escort=True,
+            ),
+            request("R-3", priority=4, escorts_required=3),
+            request("R-2", priority=2, escorts_required=2),
+        ),
+    )
+    floor, optimal = floor_plan(scenario)
+    assert optimal and validate(scenario, floor) == []
+    crews = {t.stops[0].request: t.escorts for t in floor.tours}
+    assert set(crews) == {"R-fm", "R-3"}
+    assert set(crews["R-fm"]) == {"E-E01", "E-E02"}
+    assert len(crews["R-3"]) == 3
+    assert [u.request for u in floor.unassigned] == ["R-2"]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(crowded_days())
+def test_the_bound_is_never_below_the_plan_or_the_floor(scenario: Scenario) -> None:
+    plan = solve(scenario, SolveParams(time_limit_s=1, solution_limit=20, workers=1))
+    floor, _ = floor_plan(scenario, time_limit_s=3)
+    assert plan.stats.bound is not None and floor.stats.bound is not None
+    served = by_priority(scenario, plan)
+    assert all(b >= s for b, s in zip(plan.stats.bound, served, strict=True))
+    assert all(b >= s for b, s in zip(plan.stats.bound, by_priority(scenario, floor), strict=True))
+    assert plan.stats.optimal == (served == plan.stats.bound)
+
+
+def test_the_bound_counts_requests_feasible_alone_within_escort_time() -> None:
+    """Two escorts with 50-minute shifts hold 100 min of escort time; each Essen–DUS ride
+    (28 min with two escorts) uses more than half of it, so at most one of three is servable;
+    a request found infeasible alone is not counted at all."""
+    scenario = tiny_scenario(
+        escorts=(
+            Escort("E-E01", "ZAB-E", "f", (), 6 * H, 6 * H + 3000),
+            Escort("E-E02", "ZAB-E", "m", (), 6 * H, 6 * H + 3000),
+        ),
+        requests=(*(request(f"R-{i}", priority=5) for i in range(3)), request("R-x", priority=2)),
+    )
+    reasons = [UnassignedReason.NO_CAPACITY] * 3 + [UnassignedReason.INFEASIBLE_ALONE]
+    plan = Plan(
+        scenario.date,
+        (),
+        tuple(Unassigned(r.id, why) for r, why in zip(scenario.requests, reasons, strict=True)),
+        PlanStats(0, 4, 0.0, 0.0),
+    )
+    matrix = TravelMatrix(scenario.travel, scenario.locations)
+    ride = matrix.time("ABH-05113", "AP-DUS")
+    assert 2 * ride <= 6000 < 2 * 2 * ride  # the premise: one ride of two escorts fits, two do not
+    assert upper_bound(scenario, plan, matrix) == (1, 0, 0, 0, 0)
+    roomy = dataclasses.replace(
+        scenario, escorts=tuple(dataclasses.replace(e, shift_end=12 * H) for e in scenario.escorts)
+    )
+    assert upper_bound(roomy, plan, matrix) == (3, 0, 0, 0, 0)
