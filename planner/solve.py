@@ -34,6 +34,7 @@ from planner.locked import Committed, time_committed
 from planner.model import (
     Escort,
     HaversineTravel,
+    LockedTour,
     Plan,
     PlanStats,
     Request,
@@ -116,7 +117,8 @@ def retime(scenario: Scenario, locked: LockedTour) -> Tour | None:
     or the timed tour fails the validator (checked against the tour's own requests only)."""
     ensure_valid(scenario)
     scenario = _with_matrix(scenario)
-    tour = _Part(scenario).locked_alone(locked)
+    part = _Part(scenario)
+    tour = time_committed((locked,), part.vehicles, part.escorts, part.requests, part._timing).tours[0]
     if tour is None:
         return None
     ids = {s.request for s in locked.stops}
