@@ -3,8 +3,11 @@
 A demo NRW day is loaded into a fresh SQLite database; the escorts of the `--tight` ZABs are
 cut to a share of their roster (more requests than they can carry), the other ZABs keep the
 demo staffing times `--fleet` (spare capacity). Then the daily loop runs as dispatchers would: each ZAB plans
-its day (first pass), accepts every proposed tour and confirms the planner's rejections; one
-Restplatzbörse run re-plans the pool across all ZABs, and every offer is taken over.
+its day (first pass), accepts every proposed tour and confirms the planner's rejections. The
+day is copied, and on each copy one Restplatzbörse run re-plans the pool: once as one plan
+across all ZABs, each request offered to one ZAB only (one_zab), once as the open board, every
+ZAB planning the whole pool on its own resources within the same total time (open). The
+dispatchers then take offers, the cheapest per request first; the first take wins.
 
 Reported per day: first-pass rejections, offers, requests placed (share), added kilometres per
 placed request, the run's wall time, and the proof that nothing committed was broken: the
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -62,23 +66,38 @@ class Row:
     seed: int
     requests: int
     rejected_first_pass: int
-    offers: int
-    placed: int
-    placed_share: float
-    added_km_per_placed: float
-    run_s: float
+    offers_one_zab: int
+    placed_one_zab: int
+    offers_open: int
+    placed_open: int
+    placed_share_open: float
+    added_km_per_placed_open: float
+    run_s_one_zab: float
+    run_s_open: float
     committed_tours_before: int
     escorts_spare: str  # escorts on duty but on no committed tour after the first pass / on duty
     broken_commitments: int
     violations: int
-    unplaced_reasons: str
+    unplaced_reasons_open: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    offers: int
+    placed: int
+    added_km: float
+    run_s: float
+    broken: int
+    violations: int
+    reasons: str
 
 
 def one_day(
     size: int, seed: int, tight: list[str], share: float, first_s: float, pool_s: float, fleet: float
 ) -> Row:
     with tempfile.TemporaryDirectory() as tmp:
-        runtime = open_runtime(Settings(database_url=f"sqlite:///{Path(tmp) / 'bench.db'}", timezone=TZ))
+        path = Path(tmp) / "bench.db"
+        runtime = open_runtime(Settings(database_url=f"sqlite:///{path}", timezone=TZ))
         upgrade(runtime.engine)
         with transaction(runtime.sessions) as session:
             summary = load_demo_day(
@@ -112,51 +131,74 @@ def one_day(
                     select(TransportRequest).where(TransportRequest.status == RequestStatus.IN_POOL)
                 ).all()
             )
-        began = time.perf_counter()
-        run = restplatz.run_pool(runtime, DAY, actor=ADMIN, time_limit_s=pool_s)
-        run_s = time.perf_counter() - began
-        assert run is not None
-        with transaction(runtime.sessions) as session:
-            offers = session.exec(
-                select(RestplatzOffer).where(RestplatzOffer.run_id == run.id).order_by(col(RestplatzOffer.id))
-            ).all()
-        placed, added_km = 0, 0.0
-        for offer in offers:
-            try:
-                with transaction(runtime.sessions) as session:
-                    restplatz.take_over(session, ADMIN, offer_id=offer.id or 0, timezone=TZ)
-                placed += len(offer.request_ids)
-                added_km += offer.added_km
-            except Conflict:
-                pass
-        with transaction(runtime.sessions) as session:
-            after = committed_tours(session, DAY)
-            broken = sum(1 for key, order in before.items() if not _kept(after.get(key), order))
-            scenario = export_scenario(
-                session, day=DAY, timezone=TZ, travel=runtime.travel, cross_zab=True, statuses=()
-            )
-            violations = len(validate(scenario, committed_plan(session, DAY, TZ)))
-            left = session.exec(
-                select(TransportRequest).where(TransportRequest.status == RequestStatus.IN_POOL)
-            ).all()
-            reasons = Counter(r.pool_reason or "offer not taken" for r in left)
-            taken = session.exec(
-                select(RestplatzOffer).where(RestplatzOffer.status == OfferStatus.TAKEN)
-            ).all()
-            assert sum(len(o.request_ids) for o in taken) == placed
         runtime.engine.dispose()
+        outcomes = {}
+        for mode in ("one_zab", "open"):  # the same first-pass day, copied, for each mode
+            copy = Path(tmp) / f"{mode}.db"
+            shutil.copyfile(path, copy)
+            outcomes[mode] = _pool(copy, before, open_board=mode == "open", pool_s=pool_s)
+    one, board = outcomes["one_zab"], outcomes["open"]
     return Row(
         size,
         seed,
         requests,
         rejected,
-        len(offers),
-        placed,
-        round(placed / rejected, 3) if rejected else 0.0,
-        round(added_km / placed, 1) if placed else 0.0,
-        round(run_s, 1),
+        one.offers,
+        one.placed,
+        board.offers,
+        board.placed,
+        round(board.placed / rejected, 3) if rejected else 0.0,
+        round(board.added_km / board.placed, 1) if board.placed else 0.0,
+        one.run_s,
+        board.run_s,
         len(before),
         f"{on_duty - busy}/{on_duty}",
+        one.broken + board.broken,
+        one.violations + board.violations,
+        board.reasons,
+    )
+
+
+def _pool(path: Path, before: dict, *, open_board: bool, pool_s: float) -> Outcome:  # type: ignore[type-arg]
+    """One Restplatzbörse run, then the dispatchers take offers: the cheapest per request first
+    (added km per carried request), the first take wins and the others' offers then conflict."""
+    runtime = open_runtime(Settings(database_url=f"sqlite:///{path}", timezone=TZ))
+    began = time.perf_counter()
+    run = restplatz.run_pool(runtime, DAY, actor=ADMIN, time_limit_s=pool_s, open_board=open_board)
+    run_s = time.perf_counter() - began
+    assert run is not None
+    with transaction(runtime.sessions) as session:
+        offers = session.exec(
+            select(RestplatzOffer).where(RestplatzOffer.run_id == run.id).order_by(col(RestplatzOffer.id))
+        ).all()
+    placed, added_km = 0, 0.0
+    for offer in sorted(offers, key=lambda o: (o.added_km / max(1, len(o.request_ids)), o.id or 0)):
+        try:
+            with transaction(runtime.sessions) as session:
+                restplatz.take_over(session, ADMIN, offer_id=offer.id or 0, timezone=TZ)
+            placed += len(offer.request_ids)
+            added_km += offer.added_km
+        except Conflict:
+            pass
+    with transaction(runtime.sessions) as session:
+        after = committed_tours(session, DAY)
+        broken = sum(1 for key, order in before.items() if not _kept(after.get(key), order))
+        scenario = export_scenario(
+            session, day=DAY, timezone=TZ, travel=runtime.travel, cross_zab=True, statuses=()
+        )
+        violations = len(validate(scenario, committed_plan(session, DAY, TZ)))
+        left = session.exec(
+            select(TransportRequest).where(TransportRequest.status == RequestStatus.IN_POOL)
+        ).all()
+        reasons = Counter(r.pool_reason or "offer not taken" for r in left)
+        taken = session.exec(select(RestplatzOffer).where(RestplatzOffer.status == OfferStatus.TAKEN)).all()
+        assert sum(len(o.request_ids) for o in taken) == placed
+    runtime.engine.dispose()
+    return Outcome(
+        len(offers),
+        placed,
+        added_km,
+        round(run_s, 1),
         broken,
         violations,
         " ".join(f"{k}:{v}" for k, v in sorted(reasons.items())),
@@ -224,9 +266,12 @@ def main() -> None:
             rows.append(row)
             print(" | ".join(str(getattr(row, h)) for h in header), flush=True)
     rejected = sum(r.rejected_first_pass for r in rows)
-    placed = sum(r.placed for r in rows)
+    placed = sum(r.placed_open for r in rows)
+    single = sum(r.placed_one_zab for r in rows)
     print(
-        f"\ntotal: {placed}/{rejected} first-pass rejections placed ({placed / max(1, rejected):.1%}); "
+        f"\ntotal: {placed}/{rejected} first-pass rejections placed with the open board "
+        f"({placed / max(1, rejected):.1%}), {single}/{rejected} with one-ZAB offers "
+        f"({single / max(1, rejected):.1%}); "
         f"broken commitments {sum(r.broken_commitments for r in rows)}, "
         f"violations {sum(r.violations for r in rows)}"
     )

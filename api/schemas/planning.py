@@ -176,9 +176,15 @@ class OfferRead(BaseModel):
     added_min: int
     status: OfferStatus
     tour: TourRead
+    not_cleared: dict[str, str] = Field(
+        default_factory=dict,
+        description="Aufträge des Angebots, die noch nicht festgelegt werden dürfen, und warum.",
+    )
 
     @classmethod
-    def of(cls, o: RestplatzOffer, tour: DayTour, zone: ZoneInfo) -> OfferRead:
+    def of(
+        cls, o: RestplatzOffer, tour: DayTour, zone: ZoneInfo, not_cleared: dict[str, str] | None = None
+    ) -> OfferRead:
         return cls(
             id=o.id or 0,
             run_id=o.run_id,
@@ -191,7 +197,38 @@ class OfferRead(BaseModel):
             added_min=o.added_min,
             status=o.status,
             tour=TourRead.of(tour, zone),
+            not_cleared={r: why for r, why in (not_cleared or {}).items() if r in o.request_ids},
         )
+
+
+class PoolRequestRead(BaseModel):
+    """A pooled request on the open Restplatzbörse, with the caller's ZAB's best offer."""
+
+    request_id: str
+    zab_id: str = Field(description="Die zuständige ZAB.")
+    abh_id: str | None
+    purpose: str
+    persons: int
+    escorts_required: int
+    requires_female_escort: bool
+    requires_medical_escort: bool
+    wheelchair: bool
+    pickup_location_id: str
+    pickup_earliest: dt.datetime
+    pickup_latest: dt.datetime
+    dropoff_location_id: str
+    dropoff_earliest: dt.datetime
+    dropoff_latest: dt.datetime
+    pool_reason: str | None
+    pool_reason_label: str | None
+    not_cleared: str | None = Field(description="Warum der Auftrag noch nicht festgelegt werden darf.")
+    refused: str | None = Field(
+        description="Ihre ZAB hat den Auftrag mangels Personal oder Fahrzeug abgelehnt: kein Angebot, "
+        "bis sich Dienstplan oder Fuhrpark ändern."
+    )
+    best_offer: OfferRead | None
+    offers: list[OfferRead] = Field(description="Alle offenen Angebote Ihrer ZAB (admin: aller ZABs).")
+    other_offers: int = Field(description="Offene Angebote anderer ZABs.")
 
 
 class JobCreate(Strict):

@@ -39,11 +39,13 @@ from ltrako.models.requests import (
     TransportRequest,
     TransportRequestPerson,
 )
+from ltrako.models.roster import AbsenceKind, EscortAbsence, ResourceChange, ZabRefusal
 from ltrako.models.tours import Tour, TourEscort, TourStop
 
 __all__ = [
     "Abh",
     "AbhKind",
+    "AbsenceKind",
     "ApsCase",
     "AuditAction",
     "AuditEvent",
@@ -53,6 +55,7 @@ __all__ = [
     "CharterStatus",
     "DublinTransfer",
     "Escort",
+    "EscortAbsence",
     "EscortShift",
     "Flight",
     "FlightKind",
@@ -77,6 +80,7 @@ __all__ = [
     "RequestOrigin",
     "RequestStatus",
     "RequestStatusChange",
+    "ResourceChange",
     "RestplatzOffer",
     "RestplatzRun",
     "RevokedToken",
@@ -92,5 +96,6 @@ __all__ = [
     "Vehicle",
     "VehicleAvailability",
     "Zab",
+    "ZabRefusal",
     "metadata",
 ]

@@ -20,7 +20,7 @@ from ltrako.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, P
 from ltrako.core.runtime import Runtime
 from ltrako.core.security import Principal
 from ltrako.models import AuditAction, PlanVersion, RequestStatus, TransportRequest, Zab
-from ltrako.planning import convert
+from ltrako.planning import convert, roster
 from ltrako.planning.clearance import ensure_cleared
 from ltrako.planning.scenario import export_scenario
 from ltrako.planning.tour import DayPlan, keeps_commitment, with_state
@@ -267,6 +267,7 @@ def reject_request(
     ):
         raise Conflict(f"Auftrag {request_id} ist nicht mehr eingereicht oder eingeplant.")
     lifecycle.claim(session, request_id, (S.REJECTED,), S.IN_POOL, actor=principal, reason_code=reason.value)
+    roster.record_refusal(session, request_id=request_id, zab_id=row.zab_id, reason=reason.value)
     return lifecycle.audited_update(session, principal, row, f"reject {reason.value}")
 
 

@@ -54,6 +54,7 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/api/v1/restplatz/runs"): frozenset({Z, ADM}),
     ("GET", "/api/v1/restplatz/runs"): frozenset({Z, M, ADM}),
     ("GET", "/api/v1/restplatz/offers"): frozenset({Z, ADM}),
+    ("GET", "/api/v1/restplatz/board"): frozenset({Z, ADM}),
     ("POST", "/api/v1/restplatz/offers/{offer_id}/take"): frozenset({Z, ADM}),
     ("POST", "/api/v1/flights"): frozenset({F, ADM}),
     ("POST", "/api/v1/zfa/flights/{flight_id}/transits"): frozenset({F, ADM}),

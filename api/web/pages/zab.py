@@ -22,7 +22,7 @@ from ltrako.core import policy
 from ltrako.core.db import transaction
 from ltrako.core.errors import LtrakoError
 from ltrako.models import RequestStatus
-from ltrako.planning import board, dayplan, restplatz
+from ltrako.planning import board, convert, dayplan, restplatz
 from ltrako.planning.dayplan import REASON_LABELS_DE, RejectReason
 from ltrako.planning.names import read_names
 from ltrako.planning.tour import DayPlan
@@ -182,11 +182,29 @@ def restplatz_page(
     request: Request, user: UserDep, runtime: RuntimeDep, day: str | None = None
 ) -> HTMLResponse:
     when = day_or_tomorrow(day, runtime.clock)
+    tz = runtime.settings.timezone
     with transaction(runtime.sessions) as session:
-        offers = restplatz.offers(session, user, day=when)
+        entries = restplatz.pool_board(session, user, day=when)
         runs = restplatz.runs(session, day=when)
+        tours = {o.id: convert.offer_tour(o.tour, o.day, tz) for e in entries for o in e.offers}
+        names = read_names(
+            session,
+            places={
+                p for e in entries for p in (e.request.pickup_location_id, e.request.dropoff_location_id)
+            },
+            vehicles={o.vehicle_id for e in entries for o in e.offers},
+            escorts={x for t in tours.values() for x in t.escorts},
+        )
     return render(
-        request, "restplatz.html", user, day=when, offers=offers, last_run=runs[-1] if runs else None
+        request,
+        "restplatz.html",
+        user,
+        day=when,
+        entries=entries,
+        tours=tours,
+        names=names,
+        zone=runtime.zone,
+        last_run=runs[-1] if runs else None,
     )
 
 
