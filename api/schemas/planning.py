@@ -21,8 +21,9 @@ from ltrako.models import (
     RestplatzRun,
     RunStatus,
 )
+from ltrako.planning.clearance import HELD, HELD_PREFIX
 from ltrako.planning.dayplan import RejectReason, reason_label
-from ltrako.planning.tour import DayPlan, DayStop, DayTour, TourState
+from ltrako.planning.tour import DayPlan, DayStop, DayTour, OpenRequest, TourState
 from ltrako.workers.jobs import progress as job_progress
 from planner.model import StopType
 
@@ -35,9 +36,22 @@ class PlanCreate(Strict):
 
 class UnassignedRead(BaseModel):
     request: str
-    reason: str
+    reason: str = Field(
+        description="not_cleared: nicht freigegeben (Durchbeförderung, Inempfangnahme, Dublin)."
+    )
     reason_label: str | None
     detail: str
+
+    @classmethod
+    def of(cls, u: OpenRequest) -> UnassignedRead:
+        if u.detail.startswith(HELD_PREFIX):  # held by clearance, not by the planner
+            return cls(request=u.request, reason=HELD, reason_label=reason_label(HELD), detail=u.detail)
+        return cls(
+            request=u.request,
+            reason=u.reason.value,
+            reason_label=reason_label(u.reason.value),
+            detail=u.detail,
+        )
 
 
 class TourStopRead(BaseModel):
@@ -114,15 +128,7 @@ class PlanVersionRead(BaseModel):
             unassigned=v.unassigned,
             km=v.km,
             tours=[TourRead.of(t, zone) for t in plan.tours],
-            unassigned_requests=[
-                UnassignedRead(
-                    request=u.request,
-                    reason=u.reason.value,
-                    reason_label=reason_label(u.reason.value),
-                    detail=u.detail,
-                )
-                for u in plan.unassigned
-            ],
+            unassigned_requests=[UnassignedRead.of(u) for u in plan.unassigned],
         )
 
 

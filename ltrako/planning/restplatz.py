@@ -48,8 +48,8 @@ from ltrako.models import (
     Zab,
 )
 from ltrako.planning import convert, roster
-from ltrako.planning.clearance import blocking, ensure_cleared
-from ltrako.planning.dayplan import Solver, ensure_valid_plan, reason_label
+from ltrako.planning.clearance import HELD, blocking, ensure_cleared
+from ltrako.planning.dayplan import Solver, ensure_valid_plan, hold_uncleared, reason_label
 from ltrako.planning.scenario import export_scenario
 from ltrako.planning.tour import DayTour, TourKey, keeps_commitment
 from ltrako.planning.tours import committed_tours, conflicts, save_committed
@@ -207,6 +207,8 @@ def _run(
         )
         committed = committed_tours(session, day)
         pool = {r.id for r in scenario.requests} - {s.request for t in scenario.locked for s in t.stops}
+        scenario, holds = hold_uncleared(session, scenario, runtime.settings.medical_reception_lead_days)
+        pool -= set(holds)  # no ZAB may drive these: no offers, the reason on the request
         if open_board:  # every ZAB its own offers, without those it refused for lack of resources
             parts = []
             for zab_id in sorted({v.zab for v in scenario.vehicles}):
@@ -215,10 +217,10 @@ def _run(
                     parts.append(zab_scenario(scenario, zab_id, eligible))
         else:  # one plan across all ZABs: each request offered to one ZAB only
             parts = [scenario]
-    if not pool:
+    if not pool and not holds:
         return _finish(runtime, run, RunStatus.FINISHED)
     drafts: list[OfferDraft] = []
-    reasons: dict[str, str] = {}
+    reasons: dict[str, str] = dict.fromkeys(holds, HELD)
     share = limit / max(1, len(parts))  # the run's time limit shared among the ZABs' plans
     for part in parts:
         try:
@@ -233,7 +235,7 @@ def _run(
     with transaction(runtime.sessions) as session:
         made = _store_offers(session, run, day, drafts)
         placed = {r for d in drafts for r in d.request_ids}
-        for request_id in sorted(pool):
+        for request_id in sorted(pool | set(holds)):
             row = session.get(TransportRequest, request_id)
             if row is not None and RequestStatus(row.status) is S.IN_POOL:
                 kept = row.pool_reason or row.status_reason or "other"  # refused by every ZAB able to
@@ -242,9 +244,9 @@ def _run(
         fresh = session.get(RestplatzRun, run.id)
         assert fresh is not None
         fresh.status, fresh.finished_at = RunStatus.FINISHED, clock_of(session).now()
-        fresh.pool_size, fresh.offers_made = len(pool), made
+        fresh.pool_size, fresh.offers_made = len(pool) + len(holds), made
         fresh.offers_open = len(drafts)  # after storing, exactly this run's offers are open
-        fresh.still_open = len(pool - placed)
+        fresh.still_open = len(pool - placed) + len(holds)
         session.add(fresh)
         audit.record(
             session,

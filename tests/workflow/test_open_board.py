@@ -178,7 +178,11 @@ def test_an_offer_whose_request_is_not_cleared_says_so_before_the_take(
         f"{REQUESTS}/{held}/reject", json={"reason": "no_staff"}, headers=auth("zab", **ESSEN)
     )
     assert reject.status_code == 200, reject.text
-    restplatz.run_pool(runtime, DAY, actor=ADMIN, time_limit_s=4)
+    # The reception is due a day before the pickup: still in time, so offered, but not cleared.
+    in_time = dataclasses.replace(
+        runtime, settings=runtime.settings.model_copy(update={"medical_reception_lead_days": 1})
+    )
+    restplatz.run_pool(in_time, DAY, actor=ADMIN, time_limit_s=4)
     why = "medizinische Inempfangnahme nicht bestätigt"
     (entry,) = client.get(BOARD, params={"day": str(DAY)}, headers=auth("zab", **KOELN)).json()
     assert entry["not_cleared"] == why and entry["best_offer"]["not_cleared"] == {held: why}
