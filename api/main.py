@@ -22,6 +22,7 @@ from api.routes import (
     reference,
     requests,
     restplatz,
+    roster,
     zfa,
     zrk,
 )
@@ -92,6 +93,7 @@ API_ROUTERS: tuple[APIRouter, ...] = tuple(
         planning,
         jobs,
         restplatz,
+        roster,
         zfa,
         zrk,
         aps,

@@ -39,7 +39,14 @@ from ltrako.models.requests import (
     TransportRequest,
     TransportRequestPerson,
 )
-from ltrako.models.roster import AbsenceKind, EscortAbsence, ResourceChange, ZabRefusal
+from ltrako.models.roster import (
+    AbsenceKind,
+    EscortAbsence,
+    RepairStatus,
+    ResourceChange,
+    TourRepair,
+    ZabRefusal,
+)
 from ltrako.models.tours import Tour, TourEscort, TourStop
 
 __all__ = [
@@ -77,6 +84,7 @@ __all__ = [
     "Regierungsbezirk",
     "RemovalCase",
     "RemovalCasePerson",
+    "RepairStatus",
     "RequestOrigin",
     "RequestStatus",
     "RequestStatusChange",
@@ -87,6 +95,7 @@ __all__ = [
     "RunStatus",
     "Tour",
     "TourEscort",
+    "TourRepair",
     "TourStop",
     "TransitRequest",
     "TransitStatus",

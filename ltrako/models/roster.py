@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from ltrako.models.types import enum_type, stamp_field
+from ltrako.models.types import UTCDateTime, enum_type, stamp_field
 
 
 class AbsenceKind(StrEnum):
@@ -57,3 +59,30 @@ class ZabRefusal(SQLModel, table=True):
     zab_id: str = Field(max_length=32, foreign_key="zab.id", index=True)
     reason: str = Field(max_length=32)
     at: dt.datetime = stamp_field()
+
+
+class RepairStatus(StrEnum):
+    OPEN = "open"
+    CONFIRMED = "confirmed"
+    SUPERSEDED = "superseded"  # the tour changed, or a newer proposal replaced it
+
+
+class TourRepair(SQLModel, table=True):
+    """A proposed repair of an endangered tour: the planner's tours for its requests with
+    everything else locked (another crew or vehicle), and those left for the Restplatzbörse."""
+
+    __tablename__ = "tour_repair"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tour_id: int = Field(foreign_key="tour.id", index=True)
+    tour_revision: int
+    day: dt.date
+    zab_id: str = Field(max_length=32, foreign_key="zab.id", index=True)
+    tours: list[dict[str, Any]] = Field(sa_type=sa.JSON)  # ltrako-plan/1 tour objects
+    bases: list[int | None] = Field(sa_type=sa.JSON)  # per tour: the committed tour it extends
+    pool: list[str] = Field(sa_type=sa.JSON)  # requests no tour of the ZAB can take
+    status: RepairStatus = Field(default=RepairStatus.OPEN, sa_type=enum_type(RepairStatus, 12))
+    created_at: dt.datetime = stamp_field()
+    created_by: str = Field(max_length=80)
+    decided_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by: str | None = Field(default=None, max_length=80)

@@ -22,7 +22,7 @@ from ltrako.planning.scenario import export_scenario, import_scenario
 from ltrako.planning.tours import committed_plan
 from planner.model import Escort, LocationKind, StopType, Vehicle
 from planner.validate import validate
-from tests.factories import H, location, request_body, two_zab_day
+from tests.factories import H, extended_two_zab_day, location, request_body
 from tests.workflow.conftest import DAY, ESSEN, ESSEN_ABH, KOELN, PLANS, REQUESTS
 
 Auth = Callable[..., dict[str, str]]
@@ -35,13 +35,11 @@ ADMIN = Principal("op", Role.ADMIN)
 @pytest.fixture
 def three_zabs(runtime: Runtime) -> None:
     """The two-ZAB day and Unna with one vehicle and two escorts of its own."""
-    base = two_zab_day(DAY)
-    scenario = dataclasses.replace(
-        base,
-        locations=(*base.locations, location("ZAB-UN", 51.53795, 7.68969, LocationKind.ZAB)),
-        vehicles=(*base.vehicles, Vehicle("UN-V1", "ZAB-UN", "ZAB-UN", 9, False, 5 * H, 22 * H)),
+    scenario = extended_two_zab_day(
+        DAY,
+        locations=(location("ZAB-UN", 51.53795, 7.68969, LocationKind.ZAB),),
+        vehicles=(Vehicle("UN-V1", "ZAB-UN", "ZAB-UN", 9, False, 5 * H, 22 * H),),
         escorts=(
-            *base.escorts,
             Escort("UN-E01", "ZAB-UN", "f", (), 5 * H, 15 * H),
             Escort("UN-E02", "ZAB-UN", "m", (), 5 * H, 15 * H),
         ),

@@ -81,10 +81,45 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_zab_refusal_zab_id"), ["zab_id"], unique=False)
     with op.batch_alter_table("tour", schema=None) as batch_op:
         batch_op.add_column(sa.Column("endangered", sa.String(length=400), nullable=True))
+    op.create_table(
+        "tour_repair",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tour_id", sa.Integer(), nullable=False),
+        sa.Column("tour_revision", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("zab_id", sa.String(length=32), nullable=False),
+        sa.Column("tours", sa.JSON(), nullable=False),
+        sa.Column("bases", sa.JSON(), nullable=False),
+        sa.Column("pool", sa.JSON(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "open",
+                "confirmed",
+                "superseded",
+                name=op.f("ck_tour_repair_status"),
+                native_enum=False,
+                create_constraint=True,
+                length=12,
+            ),
+            nullable=False,
+        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=80), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decided_by", sa.String(length=80), nullable=True),
+        sa.ForeignKeyConstraint(["tour_id"], ["tour.id"], name=op.f("fk_tour_repair_tour_id_tour")),
+        sa.ForeignKeyConstraint(["zab_id"], ["zab.id"], name=op.f("fk_tour_repair_zab_id_zab")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tour_repair")),
+    )
+    with op.batch_alter_table("tour_repair", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_tour_repair_tour_id"), ["tour_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_tour_repair_zab_id"), ["zab_id"], unique=False)
 
 
 def downgrade() -> None:
     """Downgrade schema."""
+    op.drop_table("tour_repair")
     with op.batch_alter_table("tour", schema=None) as batch_op:
         batch_op.drop_column("endangered")
     for table in ("zab_refusal", "resource_change", "escort_absence"):
