@@ -11,7 +11,9 @@ from api.gates import SUBMITTERS, ZFA, allow
 from api.schemas.aps import CharterCreate, CharterRead, ReadinessUpdate, RemovalCaseCreate, RemovalCaseRead
 from api.schemas.common import ErrorRead, ValidationErrorRead
 from ltrako.core.security import Role
+from ltrako.models import CaseStatus
 from ltrako.planning import charter as service
+from ltrako.planning import charter_booking, charter_list
 
 router = APIRouter(tags=["Sammelcharter"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -86,3 +88,40 @@ def plan_charter(
 ) -> Any:
     """Choose the passengers (CP-SAT) and plan their feeders across all five ZABs; blocks while planning."""
     return service.plan_charter(runtime, principal, charter_id=charter_id, time_limit_s=time_limit)
+
+
+@router.get(
+    "/removal-cases",
+    dependencies=[allow(*SUBMITTERS)],
+    response_model=list[RemovalCaseRead],
+    responses=ERRORS,
+)
+def list_cases(
+    session: SessionDep,
+    principal: PrincipalDep,
+    status: CaseStatus | None = None,
+    limit: int = Query(200, ge=1, le=1000),
+) -> Any:
+    """Cases waiting for removal: an ABH its own, a ZAB those of its district (admin: all)."""
+    return charter_booking.list_cases(session, principal, status=status, limit=limit)
+
+
+@router.get(
+    "/charters",
+    dependencies=[allow(*ZFA, Role.ZAB)],
+    response_model=list[CharterRead],
+    responses=ERRORS,
+)
+def list_charters(session: SessionDep, principal: PrincipalDep, limit: int = Query(50, ge=1, le=500)) -> Any:
+    """The charters, the latest flight first."""
+    return charter_list.list_charters(session, principal, limit=limit)
+
+
+@router.post(
+    "/charters/{charter_id}/book", dependencies=[allow(*ZFA)], response_model=CharterRead, responses=ERRORS
+)
+def book_charter(charter_id: int, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep) -> Any:
+    """Book the planned selection: the chosen cases' feeders are committed as tours of the day."""
+    return charter_booking.book_charter(
+        session, principal, charter_id=charter_id, timezone=runtime.settings.timezone
+    )

@@ -5,6 +5,7 @@ roster or fleet changes; offers that are not cleared say so."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 from collections.abc import Callable
 
@@ -188,3 +189,28 @@ def test_an_offer_whose_request_is_not_cleared_says_so_before_the_take(
     assert offer["not_cleared"] == {held: why}
     taken = client.post(f"{OFFERS}/{offer['id']}/take", headers=auth("zab", **KOELN))
     assert taken.status_code == 409 and "Inempfangnahme" in taken.json()["detail"]
+
+
+@pytest.mark.usefixtures("three_zabs")
+def test_the_board_page_shows_each_zab_its_offer_and_the_refusing_zab_why_not(
+    client: TestClient, auth: Auth, runtime: Runtime
+) -> None:
+    pooled = essen_pools_one(client, auth)
+    restplatz.run_pool(runtime, DAY, actor=ADMIN, time_limit_s=4)
+
+    def page(zab: dict[str, str]) -> str:
+        client.cookies.set("ltrako_session", auth("zab", **zab)["Authorization"].removeprefix("Bearer "))
+        response = client.get("/web/zab/restplatz", params={"day": str(DAY)})
+        assert response.status_code == 200
+        return response.text
+
+    cologne = page(KOELN)
+    assert f"Auftrag {pooled} übernehmen" in cologne and "ZAB Essen" in cologne
+    essen = page(ESSEN)
+    assert "von Ihrer ZAB abgelehnt (keine freie Kapazität)" in essen and "Angebote anderer ZABs: 2" in essen
+    assert f"Auftrag {pooled} übernehmen" not in essen
+    (offer_id,) = re.findall(r"/web/zab/restplatz/(\d+)/take", cologne)
+    page(KOELN)
+    assert "übernommen" in client.post(f"/web/zab/restplatz/{offer_id}/take", data={"day": str(DAY)}).text
+    unna = page(UNNA)
+    assert "Keine Aufträge in der Restplatzbörse" in unna

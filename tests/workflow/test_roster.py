@@ -160,3 +160,29 @@ def test_a_month_roster_csv_replaces_the_month_and_errors_name_the_line(
         ("E-E01", "06:00"),
         ("E-E02", "06:00"),
     ]
+
+
+@pytest.mark.usefixtures("essen_two_crews")
+def test_the_dispatcher_reports_sick_and_confirms_the_repair_on_the_roster_page(
+    client: TestClient, auth: Auth, runtime: Runtime
+) -> None:
+    rid, tour = committed_one(client, auth)
+    sick = sorted(tour["escorts"])[0]  # type: ignore[call-overload]
+    client.cookies.set("ltrako_session", auth("zab", **ESSEN)["Authorization"].removeprefix("Bearer "))
+    page = client.get("/web/zab/dienstplan", params={"day": str(DAY)})
+    assert page.status_code == 200 and "Keine gefährdeten Touren" in page.text
+    assert 'href="/web/zab/dienstplan"' in page.text  # in the navigation
+    form = {"day": str(DAY), "escort_id": sick, "kind": "sick", "first_day": str(DAY), "last_day": str(DAY)}
+    reported = client.post("/web/zab/dienstplan/abwesenheit", data=form)
+    assert reported.status_code == 200 and "Gefährdet: 1 festgelegte Tour" in reported.text
+    assert "gefährdet" in reported.text and "krank" in reported.text
+    with transaction(runtime.sessions) as session:
+        (endangered,) = session.exec(select(Tour).where(Tour.endangered.is_not(None))).all()  # type: ignore[union-attr]
+    proposed = client.post(f"/web/zab/dienstplan/tour/{endangered.id}/reparatur", data={"day": str(DAY)})
+    assert "Reparatur für Tour" in proposed.text and "bestätigen" in proposed.text
+    repair_id = proposed.text.split("/web/zab/dienstplan/reparatur/")[1].split("/")[0]
+    done = client.post(f"/web/zab/dienstplan/reparatur/{repair_id}/bestaetigen", data={"day": str(DAY)})
+    assert "Reparatur bestätigt" in done.text and "Keine gefährdeten Touren" in done.text
+    with transaction(runtime.sessions) as session:
+        (repaired,) = committed_tours(session, DAY).values()
+        assert sick not in repaired.escorts and repaired.requests == {rid}

@@ -64,6 +64,7 @@ def _nav(user: Principal | None) -> list[tuple[str, str]]:
         Role.ZAB: [
             ("/web/zab/tag", "Tagesplan"),
             ("/web/zab/restplatz", "Restplatzbörse"),
+            ("/web/zab/dienstplan", "Dienstplan und Fuhrpark"),
             ("/web/zab/dublin", "Dublin-Überstellungen"),
             ("/web/zfa/charter", "Sammelcharter"),
             ("/web/statistik", "Statistik"),
@@ -80,6 +81,7 @@ def _nav(user: Principal | None) -> list[tuple[str, str]]:
             ("/web/statistik", "Statistik"),
             ("/web/statistik/landtag", "Landtagstabellen"),
             ("/web/zab/restplatz", "Restplatzbörse"),
+            ("/web/zab/dienstplan", "Dienstplan und Fuhrpark"),
             ("/web/zab/dublin", "Dublin-Überstellungen"),
             ("/web/zfa", "Durchbeförderungen"),
             ("/web/zfa/fluege", "Flüge"),
