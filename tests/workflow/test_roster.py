@@ -176,6 +176,8 @@ def test_the_dispatcher_reports_sick_and_confirms_the_repair_on_the_roster_page(
     reported = client.post("/web/zab/dienstplan/abwesenheit", data=form)
     assert reported.status_code == 200 and "Gefährdet: 1 festgelegte Tour" in reported.text
     assert "gefährdet" in reported.text and "krank" in reported.text
+    tagesplan = client.get("/web/zab/tag", params={"day": str(DAY)})
+    assert "gefährdet: " in tagesplan.text and "krank" in tagesplan.text  # marked on the Tagesplan too
     with transaction(runtime.sessions) as session:
         (endangered,) = session.exec(select(Tour).where(Tour.endangered.is_not(None))).all()  # type: ignore[union-attr]
     proposed = client.post(f"/web/zab/dienstplan/tour/{endangered.id}/reparatur", data={"day": str(DAY)})

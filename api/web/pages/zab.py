@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import col, select
 
 from api.deps import RuntimeDep
 from api.gates import DISPATCH
@@ -21,8 +22,9 @@ from api.web.session import UserDep, page_allow
 from ltrako.core import policy
 from ltrako.core.db import transaction
 from ltrako.core.errors import LtrakoError
-from ltrako.models import RequestStatus
+from ltrako.models import RequestStatus, Tour
 from ltrako.planning import board, convert, dayplan, restplatz
+from ltrako.planning.clearance import HELD_PREFIX
 from ltrako.planning.dayplan import REASON_LABELS_DE, RejectReason
 from ltrako.planning.names import read_names
 from ltrako.planning.tour import DayPlan
@@ -44,6 +46,12 @@ def zab_day(
             tz = runtime.settings.timezone
             plan = dayplan.read_version(session, version, tz) if version else DayPlan(when, (), ())
             day_board = board.day_board(session, plan, zab_id)
+            endangered = {
+                t.id: t.endangered
+                for t in session.exec(
+                    select(Tour).where(Tour.day == when, col(Tour.endangered).is_not(None))
+                ).all()
+            }
             tours = [row.tour for row in day_board.tours]
             wanted = {s.location for t in tours for s in t.stops}
             records = {
@@ -87,6 +95,7 @@ def zab_day(
                 "stops": stops,
                 "persons": persons,
                 "blocked": row.blocked,
+                "endangered": endangered.get(tour.tour_id) if tour.committed else None,
                 "start": tour.start.astimezone(runtime.zone).strftime("%H:%M") if tour.start else "",
                 "end": tour.end.astimezone(runtime.zone).strftime("%H:%M") if tour.end else "",
             }
@@ -94,7 +103,7 @@ def zab_day(
     unassigned = [
         {
             "request": u.request,
-            "reason": dayplan.reason_label(u.reason.value),
+            "reason": u.detail if u.detail.startswith(HELD_PREFIX) else dayplan.reason_label(u.reason.value),
             "status": LABELS_DE[RequestStatus(records[u.request].request.status)]
             if u.request in records
             else "",
