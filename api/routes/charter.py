@@ -118,7 +118,10 @@ def list_charters(session: SessionDep, principal: PrincipalDep, limit: int = Que
 
 
 @router.post(
-    "/charters/{charter_id}/book", dependencies=[allow(*ZFA)], response_model=CharterRead, responses=ERRORS
+    "/charters/{charter_id}/book",
+    dependencies=[allow(*ZFA)],
+    response_model=CharterRead,
+    responses={**ERRORS, 409: {"model": ErrorRead}},
 )
 def book_charter(charter_id: int, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep) -> Any:
     """Book the planned selection: the chosen cases' feeders are committed as tours of the day."""

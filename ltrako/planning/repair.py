@@ -91,7 +91,7 @@ def propose(
     principal: Principal,
     *,
     tour_id: int,
-    time_limit_s: float = 5.0,
+    time_limit_s: float = 2.0,
     solver: Solver = solve,
 ) -> TourRepair:
     """Plan the endangered tour's requests anew with everything else locked; store the proposal."""

@@ -203,11 +203,18 @@ def import_roster(
         first = dt.date.fromisoformat(f"{month}-01")
     except ValueError as exc:
         raise InvalidInput([FieldProblem("month", "Monat als JJJJ-MM angeben.", "month")]) from exc
-    last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    if first.month == 12:
+        last = dt.date(first.year, 12, 31)
+    else:
+        last = first.replace(month=first.month + 1) - dt.timedelta(days=1)
     zone = ZoneInfo(timezone)
     own = {e.id for e in session.exec(select(Escort).where(Escort.zab_id == zab)).all()}
-    dialect = csv.Sniffer().sniff(text.splitlines()[0] if text.strip() else ";", delimiters=";,")
-    rows = list(csv.reader(io.StringIO(text), dialect))
+    header = text.splitlines()[0] if text.strip() else ""
+    delimiter = "," if header.count(",") > header.count(";") else ";"
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as exc:
+        raise InvalidInput([FieldProblem("csv", "Keine lesbare CSV-Datei.", "csv")]) from exc
     if not rows or tuple(c.strip().casefold() for c in rows[0][:4]) != ROSTER_HEADER:
         raise InvalidInput(
             [FieldProblem("csv", "Kopfzeile Begleitkraft;Datum;Beginn;Ende erwartet.", "header")]

@@ -142,6 +142,11 @@ def test_a_month_roster_csv_replaces_the_month_and_errors_name_the_line(
     done = client.post("/api/v1/roster/imports", json={"month": "2026-11", "csv": text}, headers=essen)
     assert done.status_code == 201, done.text
     assert done.json() == {"shifts": 2, "days": 2, "endangered": []}
+    header_only = {"month": "2026-12", "csv": "Begleitkraft,Datum,Beginn,Ende\n"}
+    assert client.post("/api/v1/roster/imports", json=header_only, headers=essen).json()["shifts"] == 0
+    for month, csv_text in (("2026-13", text), ("2026-11", '"\x00;"\n'), ("2026-11", "")):
+        wrong = client.post("/api/v1/roster/imports", json={"month": month, "csv": csv_text}, headers=essen)
+        assert wrong.status_code == 422, wrong.text
     with transaction(runtime.sessions) as session:
         shifts = session.exec(select(EscortShift).order_by(EscortShift.escort_id, EscortShift.day)).all()
         essen_shifts = [(s.escort_id, s.day.day) for s in shifts if s.escort_id.startswith("E-")]
