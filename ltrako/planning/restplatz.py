@@ -191,6 +191,23 @@ def zab_scenario(scenario: pm.Scenario, zab_id: str, eligible: set[str]) -> pm.S
     return dataclasses.replace(scenario, vehicles=vehicles, escorts=escorts, requests=requests, locked=locked)
 
 
+# Why no ZAB placed a request, from the least final reason to the most: when one ZAB has no
+# capacity left and the request is infeasible for another, the ABH reads "no capacity".
+REASON_ORDER = (
+    "no_capacity",
+    "locked_conflict",
+    "no_qualified_escort",
+    "no_wheelchair_vehicle",
+    "time_window",
+    "other",
+    "infeasible_alone",
+)
+
+
+def _rank(reason: str | None) -> int:
+    return REASON_ORDER.index(reason) if reason in REASON_ORDER else len(REASON_ORDER)
+
+
 def _run(
     runtime: Runtime,
     run: RestplatzRun,
@@ -229,9 +246,9 @@ def _run(
             return _finish(runtime, run, RunStatus.FAILED, error=str(exc), pool=len(pool))
         ensure_valid_plan(part, plan)
         drafts.extend(_offers(part, plan, pool, committed))
-        for u in plan.unassigned:
-            if u.request in pool:
-                reasons.setdefault(u.request, u.reason.value)
+        for u in plan.unassigned:  # of the ZABs' reasons, the least final one
+            if u.request in pool and _rank(u.reason.value) < _rank(reasons.get(u.request)):
+                reasons[u.request] = u.reason.value
     with transaction(runtime.sessions) as session:
         made = _store_offers(session, run, day, drafts)
         placed = {r for d in drafts for r in d.request_ids}
