@@ -11,6 +11,7 @@ from api.gates import DISPATCH, SUBMITTERS, allow
 from api.schemas.common import DECISION_ERRORS, Day
 from api.schemas.planning import OfferRead, PoolRequestRead, RunCreate, RunRead
 from api.schemas.requests import CloseCreate, TransportRequestRead
+from ltrako.core import policy
 from ltrako.core.runtime import Runtime
 from ltrako.core.security import Role
 from ltrako.models import OfferStatus, RequestStatus, RestplatzOffer
@@ -79,17 +80,18 @@ def pool_board(
     entries = restplatz.pool_board(session, principal, day=day)
     held = {e.request.id: e.blocked for e in entries if e.blocked}
     zone = runtime.zone
+    medical = policy.sees_medical(principal)  # health-related flags: not for operations
     return [
         PoolRequestRead(
             request_id=e.request.id,
             zab_id=e.request.zab_id,
             abh_id=e.request.abh_id,
             purpose=e.request.purpose,
-            persons=e.request.persons,
+            person_count=e.request.persons,
             escorts_required=e.request.escorts_required,
             requires_female_escort=e.request.requires_female_escort,
-            requires_medical_escort=e.request.requires_medical_escort,
-            wheelchair=e.request.wheelchair,
+            requires_medical_escort=e.request.requires_medical_escort if medical else None,
+            wheelchair=e.request.wheelchair if medical else None,
             pickup_location_id=e.request.pickup_location_id,
             pickup_earliest=e.request.pickup_earliest.astimezone(zone),
             pickup_latest=e.request.pickup_latest.astimezone(zone),

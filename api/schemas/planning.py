@@ -214,11 +214,11 @@ class PoolRequestRead(BaseModel):
     zab_id: str = Field(description="Die zuständige ZAB.")
     abh_id: str | None
     purpose: str
-    persons: int
+    person_count: int = Field(description="Wie viele Personen (pseudonym: keine Personendaten).")
     escorts_required: int
     requires_female_escort: bool
-    requires_medical_escort: bool
-    wheelchair: bool
+    requires_medical_escort: bool | None = Field(description="Gesundheitsmerkmal: nur für ZAB.")
+    wheelchair: bool | None
     pickup_location_id: str
     pickup_earliest: dt.datetime
     pickup_latest: dt.datetime

@@ -210,6 +210,7 @@ def restplatz_page(
         user,
         day=when,
         entries=entries,
+        medical=policy.sees_medical(user),
         tours=tours,
         names=names,
         zone=runtime.zone,
