@@ -23,6 +23,7 @@ from api.routes import (
     reference,
     requests,
     restplatz,
+    roster,
     zfa,
     zrk,
 )
@@ -92,6 +93,7 @@ API_ROUTERS: tuple[APIRouter, ...] = tuple(
         jobs,
         restplatz,
         changes,
+        roster,
         zfa,
         zrk,
         aps,

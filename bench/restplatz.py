@@ -3,8 +3,12 @@
 A demo NRW day is loaded into a fresh SQLite database; the escorts of the `--tight` ZABs are
 cut to a share of their roster (more requests than they can carry), the other ZABs keep the
 demo staffing times `--fleet` (spare capacity). Then the daily loop runs as dispatchers would: each ZAB plans
-its day (first pass), accepts every proposed tour and confirms the planner's rejections; one
-Restplatzbörse run re-plans the pool across all ZABs, and every offer is taken over.
+its day (first pass), accepts every proposed tour and confirms the planner's rejections. The
+day is copied, and on each copy one Restplatzbörse run re-plans the pool: once as one plan
+across all ZABs, each request offered to one ZAB only (one_zab), once as the open board, every
+ZAB planning the whole pool on its own resources within the same total time (open). The
+dispatchers then take offers, the cheapest per request first; the first take wins. Up to
+`--runs` runs a day (the board refreshed after the takes), until a run places nothing.
 
 Reported per day: first-pass rejections, offers, requests placed (share), added kilometres per
 placed request, the run's wall time, and the proof that nothing committed was broken: the
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -63,23 +68,50 @@ class Row:
     seed: int
     requests: int
     rejected_first_pass: int
-    offers: int
-    placed: int
-    placed_share: float
-    added_km_per_placed: float
-    run_s: float
+    offers_one_zab: int
+    placed_one_zab_first_run: int
+    placed_one_zab: int  # after all runs
+    offers_open: int
+    zabs_per_offered_request_open: float  # how many ZABs offer a request that has an offer
+    placed_open_first_run: int
+    placed_open: int
+    placed_share_open: float
+    added_km_per_placed_open: float
+    run_s_one_zab: float
+    run_s_open: float
     committed_tours_before: int
     escorts_spare: str  # escorts on duty but on no committed tour after the first pass / on duty
     broken_commitments: int
     violations: int
-    unplaced_reasons: str
+    unplaced_reasons_open: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    offers: int
+    zabs_per_request: float
+    placed_first_run: int
+    placed: int
+    added_km: float
+    run_s: float
+    broken: int
+    violations: int
+    reasons: str
 
 
 def one_day(
-    size: int, seed: int, tight: list[str], share: float, first_s: float, pool_s: float, fleet: float
+    size: int,
+    seed: int,
+    tight: list[str],
+    share: float,
+    first_s: float,
+    pool_s: float,
+    fleet: float,
+    runs: int = 2,
 ) -> Row:
     with tempfile.TemporaryDirectory() as tmp:
-        runtime = open_runtime(Settings(database_url=f"sqlite:///{Path(tmp) / 'bench.db'}", timezone=TZ))
+        path = Path(tmp) / "bench.db"
+        runtime = open_runtime(Settings(database_url=f"sqlite:///{path}", timezone=TZ))
         upgrade(runtime.engine)
         with transaction(runtime.sessions) as session:
             summary = load_demo_day(
@@ -115,51 +147,97 @@ def one_day(
                     select(TransportRequest).where(TransportRequest.status == RequestStatus.IN_POOL)
                 ).all()
             )
-        began = time.perf_counter()
-        run = restplatz.run_pool(runtime, DAY, actor=ADMIN, params=SolveParams(time_limit_s=pool_s))
-        run_s = time.perf_counter() - began
-        assert run is not None
-        with transaction(runtime.sessions) as session:
-            offers = session.exec(
-                select(RestplatzOffer).where(RestplatzOffer.run_id == run.id).order_by(col(RestplatzOffer.id))
-            ).all()
-        placed, added_km = 0, 0.0
-        for offer in offers:
-            try:
-                with transaction(runtime.sessions) as session:
-                    restplatz.take_over(session, ADMIN, offer_id=offer.id or 0, timezone=TZ)
-                placed += len(offer.request_ids)
-                added_km += offer.added_km
-            except Conflict:
-                pass
-        with transaction(runtime.sessions) as session:
-            after = committed_tours(session, DAY)
-            broken = sum(1 for key, order in before.items() if not _kept(after.get(key), order))
-            scenario = export_scenario(
-                session, day=DAY, timezone=TZ, travel=runtime.travel, cross_zab=True, statuses=()
-            )
-            violations = len(validate(scenario, committed_plan(session, DAY, TZ)))
-            left = session.exec(
-                select(TransportRequest).where(TransportRequest.status == RequestStatus.IN_POOL)
-            ).all()
-            reasons = Counter(r.pool_reason or "offer not taken" for r in left)
-            taken = session.exec(
-                select(RestplatzOffer).where(RestplatzOffer.status == OfferStatus.TAKEN)
-            ).all()
-            assert sum(len(o.request_ids) for o in taken) == placed
         runtime.engine.dispose()
+        outcomes = {}
+        for mode in ("one_zab", "open"):  # the same first-pass day, copied, for each mode
+            copy = Path(tmp) / f"{mode}.db"
+            shutil.copyfile(path, copy)
+            outcomes[mode] = _pool(copy, before, open_board=mode == "open", pool_s=pool_s, runs=runs)
+    one, board = outcomes["one_zab"], outcomes["open"]
     return Row(
         size,
         seed,
         requests,
         rejected,
-        len(offers),
-        placed,
-        round(placed / rejected, 3) if rejected else 0.0,
-        round(added_km / placed, 1) if placed else 0.0,
-        round(run_s, 1),
+        one.offers,
+        one.placed_first_run,
+        one.placed,
+        board.offers,
+        board.zabs_per_request,
+        board.placed_first_run,
+        board.placed,
+        round(board.placed / rejected, 3) if rejected else 0.0,
+        round(board.added_km / board.placed, 1) if board.placed else 0.0,
+        one.run_s,
+        board.run_s,
         len(before),
         f"{on_duty - busy}/{on_duty}",
+        one.broken + board.broken,
+        one.violations + board.violations,
+        board.reasons,
+    )
+
+
+def _pool(path: Path, before: dict, *, open_board: bool, pool_s: float, runs: int) -> Outcome:  # type: ignore[type-arg]
+    """Restplatzbörse runs, each followed by the dispatchers taking offers: the cheapest per
+    request first (added km per carried request), the first take wins and the others' offers
+    then conflict. Up to `runs` runs (the board refreshed), until a run places nothing."""
+    runtime = open_runtime(Settings(database_url=f"sqlite:///{path}", timezone=TZ))
+    placed, added_km, run_s, first_run, first_offers, breadth = 0, 0.0, 0.0, 0, 0, 0.0
+    for number in range(runs):
+        began = time.perf_counter()
+        run = restplatz.run_pool(
+            runtime, DAY, actor=ADMIN, params=SolveParams(time_limit_s=pool_s), open_board=open_board
+        )
+        run_s += time.perf_counter() - began
+        assert run is not None
+        with transaction(runtime.sessions) as session:
+            offers = session.exec(
+                select(RestplatzOffer)
+                .where(RestplatzOffer.day == DAY, RestplatzOffer.status == OfferStatus.OPEN)
+                .order_by(col(RestplatzOffer.id))
+            ).all()
+        if number == 0:
+            offering: dict[str, set[str]] = {}
+            for offer in offers:
+                for request_id in offer.request_ids:
+                    offering.setdefault(request_id, set()).add(offer.zab_id)
+            breadth = round(sum(len(z) for z in offering.values()) / len(offering), 2) if offering else 0.0
+            first_offers = len(offers)
+        got = 0
+        for offer in sorted(offers, key=lambda o: (o.added_km / max(1, len(o.request_ids)), o.id or 0)):
+            try:
+                with transaction(runtime.sessions) as session:
+                    restplatz.take_over(session, ADMIN, offer_id=offer.id or 0, timezone=TZ)
+                got += len(offer.request_ids)
+                added_km += offer.added_km
+            except Conflict:
+                pass
+        placed += got
+        first_run = first_run if number else got
+        if not got:
+            break
+    with transaction(runtime.sessions) as session:
+        after = committed_tours(session, DAY)
+        broken = sum(1 for key, order in before.items() if not _kept(after.get(key), order))
+        scenario = export_scenario(
+            session, day=DAY, timezone=TZ, travel=runtime.travel, cross_zab=True, statuses=()
+        )
+        violations = len(validate(scenario, committed_plan(session, DAY, TZ)))
+        left = session.exec(
+            select(TransportRequest).where(TransportRequest.status == RequestStatus.IN_POOL)
+        ).all()
+        reasons = Counter(r.pool_reason or "offer not taken" for r in left)
+        taken = session.exec(select(RestplatzOffer).where(RestplatzOffer.status == OfferStatus.TAKEN)).all()
+        assert sum(len(o.request_ids) for o in taken) == placed
+    runtime.engine.dispose()
+    return Outcome(
+        first_offers,
+        breadth,
+        first_run,
+        placed,
+        added_km,
+        round(run_s, 1),
         broken,
         violations,
         " ".join(f"{k}:{v}" for k, v in sorted(reasons.items())),
@@ -217,19 +295,32 @@ def main() -> None:
     )
     parser.add_argument("--first-pass-s", type=float, default=10.0)
     parser.add_argument("--pool-s", type=float, default=30.0)
+    parser.add_argument(
+        "--runs", type=int, default=2, help="Restplatzbörse runs per day (the board refreshed)"
+    )
     args = parser.parse_args()
     header = list(Row.__dataclass_fields__)
     print(" | ".join(header))
     rows = []
     for size in args.sizes:
         for seed in args.seeds:
-            row = one_day(size, seed, args.tight, args.share, args.first_pass_s, args.pool_s, args.fleet)
+            row = one_day(
+                size, seed, args.tight, args.share, args.first_pass_s, args.pool_s, args.fleet, args.runs
+            )
             rows.append(row)
             print(" | ".join(str(getattr(row, h)) for h in header), flush=True)
     rejected = sum(r.rejected_first_pass for r in rows)
-    placed = sum(r.placed for r in rows)
+    placed = sum(r.placed_open for r in rows)
+    single = sum(r.placed_one_zab for r in rows)
+    first_open = sum(r.placed_open_first_run for r in rows)
+    first_single = sum(r.placed_one_zab_first_run for r in rows)
     print(
-        f"\ntotal: {placed}/{rejected} first-pass rejections placed ({placed / max(1, rejected):.1%}); "
+        f"\nafter the first run: open board {first_open}/{rejected}, one-ZAB offers {first_single}/{rejected}"
+    )
+    print(
+        f"\ntotal: {placed}/{rejected} first-pass rejections placed with the open board "
+        f"({placed / max(1, rejected):.1%}), {single}/{rejected} with one-ZAB offers "
+        f"({single / max(1, rejected):.1%}); "
         f"broken commitments {sum(r.broken_commitments for r in rows)}, "
         f"violations {sum(r.violations for r in rows)}"
     )

@@ -114,3 +114,20 @@ def two_zab_day(day: dt.date) -> Scenario:
         ),
         requests=(),
     )
+
+
+def extended_two_zab_day(
+    day: dt.date,
+    *,
+    locations: tuple[Location, ...] = (),
+    vehicles: tuple[Vehicle, ...] = (),
+    escorts: tuple[Escort, ...] = (),
+) -> Scenario:
+    """The two-ZAB day with more places, vehicles and escorts."""
+    base = two_zab_day(day)
+    return dataclasses.replace(
+        base,
+        locations=(*base.locations, *locations),
+        vehicles=(*base.vehicles, *vehicles),
+        escorts=(*base.escorts, *escorts),
+    )

@@ -69,7 +69,8 @@ def detect(
         for t in session.exec(select(TransitRequest).where(TransitRequest.flight_id == flight_id))
     }
     created = []
-    for found in transits(itinerary_of(session, flight_id), booked_at, rules):
+    now = clock_of(session).now()
+    for found in transits(itinerary_of(session, flight_id), booked_at or now, rules):
         arrival = found.arrival.astimezone(dt.UTC)
         if (found.airport, arrival) in known:
             continue
@@ -126,6 +127,7 @@ def submit(
     row = _move(session, principal, transit_id, (T.REQUIRED,))
     now = clock_of(session).now()
     row.status, row.submitted_at, row.submitted_by = T.SUBMITTED, now, principal.subject
+    row.late = row.late or now > row.request_due  # filed after the lead time: the statistics count it
     row.answer_due = now + (rules or TransitRules()).answer_time
     session.add(row)
     audit.updated(session, principal, "transit_request", transit_id, "submit")

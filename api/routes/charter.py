@@ -13,7 +13,9 @@ from api.schemas.aps import CharterCreate, CharterRead, ReadinessUpdate, Removal
 from api.schemas.common import ErrorRead, ValidationErrorRead
 from api.schemas.planning import JobRead
 from ltrako.core.security import Role
+from ltrako.models import CaseStatus
 from ltrako.planning import charter as service
+from ltrako.planning import charter_booking, charter_list
 from ltrako.workers import jobs
 from planner.params import SolveParams
 
@@ -109,3 +111,43 @@ def plan_charter(
         limits=jobs.Limits.of(runtime.settings),
     )
     return accepted(job, session, response)
+
+
+@router.get(
+    "/removal-cases",
+    dependencies=[allow(*SUBMITTERS)],
+    response_model=list[RemovalCaseRead],
+    responses=ERRORS,
+)
+def list_cases(
+    session: SessionDep,
+    principal: PrincipalDep,
+    status: CaseStatus | None = None,
+    limit: int = Query(200, ge=1, le=1000),
+) -> Any:
+    """Cases waiting for removal: an ABH its own, a ZAB those of its district (admin: all)."""
+    return charter_booking.list_cases(session, principal, status=status, limit=limit)
+
+
+@router.get(
+    "/charters",
+    dependencies=[allow(*ZFA, Role.ZAB)],
+    response_model=list[CharterRead],
+    responses=ERRORS,
+)
+def list_charters(session: SessionDep, principal: PrincipalDep, limit: int = Query(50, ge=1, le=500)) -> Any:
+    """The charters, the latest flight first."""
+    return charter_list.list_charters(session, principal, limit=limit)
+
+
+@router.post(
+    "/charters/{charter_id}/book",
+    dependencies=[allow(*ZFA)],
+    response_model=CharterRead,
+    responses={**ERRORS, 409: {"model": ErrorRead}},
+)
+def book_charter(charter_id: int, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep) -> Any:
+    """Book the planned selection: the chosen cases' feeders are committed as tours of the day."""
+    return charter_booking.book_charter(
+        session, principal, charter_id=charter_id, timezone=runtime.settings.timezone
+    )

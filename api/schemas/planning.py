@@ -22,8 +22,9 @@ from ltrako.models import (
     RestplatzRun,
     RunStatus,
 )
+from ltrako.planning.clearance import HELD, HELD_PREFIX
 from ltrako.planning.dayplan import RejectReason, reason_label
-from ltrako.planning.tour import DayPlan, DayStop, DayTour, TourState
+from ltrako.planning.tour import DayPlan, DayStop, DayTour, OpenRequest, TourState
 from ltrako.workers.jobs import progress as job_progress
 from planner.model import StopType
 from planner.params import SolveParams
@@ -51,9 +52,22 @@ class PlanCreate(Solving):
 
 class UnassignedRead(BaseModel):
     request: str
-    reason: str
+    reason: str = Field(
+        description="not_cleared: nicht freigegeben (Durchbeförderung, Inempfangnahme, Dublin)."
+    )
     reason_label: str | None
     detail: str
+
+    @classmethod
+    def of(cls, u: OpenRequest) -> UnassignedRead:
+        if u.detail.startswith(HELD_PREFIX):  # held by clearance, not by the planner
+            return cls(request=u.request, reason=HELD, reason_label=reason_label(HELD), detail=u.detail)
+        return cls(
+            request=u.request,
+            reason=u.reason.value,
+            reason_label=reason_label(u.reason.value),
+            detail=u.detail,
+        )
 
 
 class TourStopRead(BaseModel):
@@ -126,15 +140,7 @@ class PlanVersionRead(BaseModel):
             unassigned=v.unassigned,
             km=v.km,
             tours=[TourRead.of(t, zone) for t in plan.tours],
-            unassigned_requests=[
-                UnassignedRead(
-                    request=u.request,
-                    reason=u.reason.value,
-                    reason_label=reason_label(u.reason.value),
-                    detail=u.detail,
-                )
-                for u in plan.unassigned
-            ],
+            unassigned_requests=[UnassignedRead.of(u) for u in plan.unassigned],
         )
 
 
@@ -200,9 +206,15 @@ class OfferRead(BaseModel):
     added_min: int
     status: OfferStatus
     tour: TourRead
+    not_cleared: dict[str, str] = Field(
+        default_factory=dict,
+        description="Aufträge des Angebots, die noch nicht festgelegt werden dürfen, und warum.",
+    )
 
     @classmethod
-    def of(cls, o: RestplatzOffer, tour: DayTour, zone: ZoneInfo) -> OfferRead:
+    def of(
+        cls, o: RestplatzOffer, tour: DayTour, zone: ZoneInfo, not_cleared: dict[str, str] | None = None
+    ) -> OfferRead:
         return cls(
             id=o.id or 0,
             run_id=o.run_id,
@@ -215,7 +227,38 @@ class OfferRead(BaseModel):
             added_min=o.added_min,
             status=o.status,
             tour=TourRead.of(tour, zone),
+            not_cleared={r: why for r, why in (not_cleared or {}).items() if r in o.request_ids},
         )
+
+
+class PoolRequestRead(BaseModel):
+    """A pooled request on the open Restplatzbörse, with the caller's ZAB's best offer."""
+
+    request_id: str
+    zab_id: str = Field(description="Die zuständige ZAB.")
+    abh_id: str | None
+    purpose: str
+    person_count: int = Field(description="Wie viele Personen (pseudonym: keine Personendaten).")
+    escorts_required: int
+    requires_female_escort: bool
+    requires_medical_escort: bool | None = Field(description="Gesundheitsmerkmal: nur für ZAB.")
+    wheelchair: bool | None
+    pickup_location_id: str
+    pickup_earliest: dt.datetime
+    pickup_latest: dt.datetime
+    dropoff_location_id: str
+    dropoff_earliest: dt.datetime
+    dropoff_latest: dt.datetime
+    pool_reason: str | None
+    pool_reason_label: str | None
+    not_cleared: str | None = Field(description="Warum der Auftrag noch nicht festgelegt werden darf.")
+    refused: str | None = Field(
+        description="Ihre ZAB hat den Auftrag mangels Personal oder Fahrzeug abgelehnt: kein Angebot, "
+        "bis sich Dienstplan oder Fuhrpark ändern."
+    )
+    best_offer: OfferRead | None
+    offers: list[OfferRead] = Field(description="Alle offenen Angebote Ihrer ZAB (admin: aller ZABs).")
+    other_offers: int = Field(description="Offene Angebote anderer ZABs.")
 
 
 class JobCreate(Solving):

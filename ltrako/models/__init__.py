@@ -41,11 +41,20 @@ from ltrako.models.requests import (
     TransportRequest,
     TransportRequestPerson,
 )
+from ltrako.models.roster import (
+    AbsenceKind,
+    EscortAbsence,
+    RepairStatus,
+    ResourceChange,
+    TourRepair,
+    ZabRefusal,
+)
 from ltrako.models.tours import Tour, TourEscort, TourStop
 
 __all__ = [
     "Abh",
     "AbhKind",
+    "AbsenceKind",
     "AmendmentStatus",
     "ApsCase",
     "AuditAction",
@@ -56,6 +65,7 @@ __all__ = [
     "CharterStatus",
     "DublinTransfer",
     "Escort",
+    "EscortAbsence",
     "EscortShift",
     "Flight",
     "FlightKind",
@@ -77,16 +87,19 @@ __all__ = [
     "Regierungsbezirk",
     "RemovalCase",
     "RemovalCasePerson",
+    "RepairStatus",
     "RequestAmendment",
     "RequestOrigin",
     "RequestStatus",
     "RequestStatusChange",
+    "ResourceChange",
     "RestplatzOffer",
     "RestplatzRun",
     "RevokedToken",
     "RunStatus",
     "Tour",
     "TourEscort",
+    "TourRepair",
     "TourStop",
     "TransitRequest",
     "TransitStatus",
@@ -96,5 +109,6 @@ __all__ = [
     "Vehicle",
     "VehicleAvailability",
     "Zab",
+    "ZabRefusal",
     "metadata",
 ]

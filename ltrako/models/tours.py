@@ -23,6 +23,8 @@ class Tour(SQLModel, table=True):
     revision: int = 1  # +1 on every change; offers built on an older revision are stale
     start: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     end: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Gefährdet: a roster or fleet change took its crew or vehicle (German, why); None if fine.
+    endangered: str | None = Field(default=None, max_length=400)
 
 
 class TourEscort(SQLModel, table=True):

@@ -83,6 +83,7 @@ REASONS_DE = {
     "deadline_passed": "Frist endet vor dem Flugtag",
     "no_seat": "kein Platz mehr: vorrangige Fälle belegen die Sitze",
     "feeder_not_plannable": "Zubringer zum Flughafen nicht planbar",
+    "other_charter": "für einen anderen Sammelcharter ausgewählt",
 }
 
 
@@ -302,7 +303,10 @@ def plan_charter(
         charter = get_charter(session, principal, charter_id)
         facts = _candidates(session, charter)
         clock = Clock(charter.flight_date, tz)
+    with transaction(runtime.sessions) as session:
+        elsewhere = chosen_elsewhere(session, charter_id)
     not_ready = {f.key: p for f in facts if (p := readiness_problem(f, charter.flight_date))}
+    not_ready |= {f.key: "other_charter" for f in facts if f.case.id in elsewhere and f.key not in not_ready}
     ready = [f for f in facts if f.key not in not_ready]
     seats = CharterSeats(charter.seats, charter.escort_seats)
     candidates = [_candidate(f, charter.flight_date, rank) for rank, f in enumerate(ready)]
@@ -345,6 +349,15 @@ def plan_charter(
                 )
                 notifications.notify_case(session, f.case.abh_id, text)
         return stored
+
+
+def chosen_elsewhere(session: Session, charter_id: int) -> set[int]:
+    """Cases chosen by another planned (not yet booked) charter: not chosen again here.
+    Booked cases are no longer open, so no charter considers them."""
+    others = session.exec(
+        select(Charter).where(Charter.status == CharterStatus.PLANNED, col(Charter.id) != charter_id)
+    ).all()
+    return {int(row["case_id"]) for other in others for row in (other.plan or {}).get("chosen", [])}
 
 
 def _candidates(session: Session, charter: Charter) -> list[CaseFacts]:

@@ -8,6 +8,7 @@ it into the Restplatzbörse with the reason. Each decision is one transaction an
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from enum import StrEnum
@@ -15,13 +16,14 @@ from enum import StrEnum
 from sqlmodel import Session, col, func, select
 
 from ltrako.core import audit, policy
+from ltrako.core.clock import clock_of
 from ltrako.core.db import transaction
 from ltrako.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, PlanInvalid
 from ltrako.core.runtime import Runtime
 from ltrako.core.security import Principal
 from ltrako.models import AuditAction, PlanVersion, RequestStatus, TransportRequest, Zab
-from ltrako.planning import convert
-from ltrako.planning.clearance import ensure_cleared
+from ltrako.planning import convert, roster
+from ltrako.planning.clearance import HELD, HELD_PREFIX, ensure_cleared, held
 from ltrako.planning.scenario import export_scenario
 from ltrako.planning.tour import DayPlan, keeps_commitment, with_state
 from ltrako.planning.tours import committed_tours, conflicts, save_committed
@@ -50,6 +52,7 @@ class RejectReason(StrEnum):
     TIME_WINDOW = "time_window"
     INFEASIBLE_ALONE = "infeasible_alone"
     LOCKED_CONFLICT = "locked_conflict"
+    NOT_CLEARED = "not_cleared"  # held: transit, medical reception or Dublin deadline (clearance)
     OTHER = "other"
 
 
@@ -63,6 +66,7 @@ REASON_LABELS_DE = {
     RejectReason.TIME_WINDOW: "Zeitfenster nicht erreichbar",
     RejectReason.INFEASIBLE_ALONE: "auch allein nicht durchführbar",
     RejectReason.LOCKED_CONFLICT: "Konflikt mit festgelegten Touren",
+    RejectReason.NOT_CLEARED: "nicht freigegeben",
     RejectReason.OTHER: "sonstiger Grund",
 }
 notifications.register_reasons(REASON_LABELS_DE)
@@ -110,8 +114,10 @@ def plan_day(
             zab_id=zab,
             statuses=FIRST_PASS,
         )
+        scenario, holds = hold_uncleared(session, scenario, runtime.settings.medical_reception_lead_days)
     plan = solver(scenario, params)
     ensure_valid_plan(scenario, plan)
+    plan = with_holds(plan, holds)
     on_tours = {s.request for t in plan.tours for s in t.stops if s.request}
     locked = {s.request for t in scenario.locked for s in t.stops}
     with transaction(runtime.sessions) as session:
@@ -143,7 +149,7 @@ def plan_day(
                 (S.PLANNED,),
                 S.SUBMITTED,
                 actor=principal,
-                reason_code=entry.reason.value,
+                reason_code=HELD if entry.request in holds else entry.reason.value,
             )
         session.flush()
         assert version.id is not None
@@ -156,6 +162,31 @@ def plan_day(
             context=f"{zab} {day}",
         )
     return version
+
+
+def hold_uncleared(
+    session: Session, scenario: pm.Scenario, lead_days: int
+) -> tuple[pm.Scenario, dict[str, str]]:
+    """The scenario without the requests that can no longer be cleared in time (those on
+    committed tours stay: a committed tour keeps its requests), and why each is held."""
+    carried = {s.request for t in scenario.locked for s in t.stops}
+    candidates = [r.id for r in scenario.requests if r.id not in carried]
+    holds = held(session, candidates, now=clock_of(session).now(), lead_days=lead_days)
+    if not holds:
+        return scenario, {}
+    kept = tuple(r for r in scenario.requests if r.id not in holds)
+    return dataclasses.replace(scenario, requests=kept), holds
+
+
+def with_holds(plan: pm.Plan, holds: dict[str, str]) -> pm.Plan:
+    """The plan with the held requests unassigned, their reason in German."""
+    if not holds:
+        return plan
+    extra = tuple(
+        pm.Unassigned(r, pm.UnassignedReason.OTHER, HELD_PREFIX + why) for r, why in sorted(holds.items())
+    )
+    stats = dataclasses.replace(plan.stats, unassigned=plan.stats.unassigned + len(extra))
+    return dataclasses.replace(plan, unassigned=(*plan.unassigned, *extra), stats=stats)
 
 
 def ensure_valid_plan(scenario: pm.Scenario, plan: pm.Plan) -> None:
@@ -271,6 +302,7 @@ def reject_request(
     ):
         raise Conflict(f"Auftrag {request_id} ist nicht mehr eingereicht oder eingeplant.")
     lifecycle.claim(session, request_id, (S.REJECTED,), S.IN_POOL, actor=principal, reason_code=reason.value)
+    roster.record_refusal(session, request_id=request_id, zab_id=row.zab_id, reason=reason.value)
     return lifecycle.audited_update(session, principal, row, f"reject {reason.value}")
 
 
@@ -283,6 +315,8 @@ def reject_unassigned(session: Session, principal: Principal, *, version_id: int
     for entry in plan.unassigned:
         row = session.get(TransportRequest, entry.request)
         if row is None or RequestStatus(row.status) not in FIRST_PASS or row.zab_id != version.zab_id:
+            continue
+        if entry.detail.startswith(HELD_PREFIX):  # no ZAB may drive it: not for the Restplatzbörse
             continue
         reject_request(
             session,

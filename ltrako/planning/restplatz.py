@@ -14,6 +14,7 @@ no request, tour or offer.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -44,10 +45,11 @@ from ltrako.models import (
     RunStatus,
     Tour,
     TransportRequest,
+    Zab,
 )
-from ltrako.planning import convert
-from ltrako.planning.clearance import ensure_cleared
-from ltrako.planning.dayplan import Solver, ensure_valid_plan
+from ltrako.planning import convert, roster
+from ltrako.planning.clearance import HELD, blocking, ensure_cleared
+from ltrako.planning.dayplan import Solver, ensure_valid_plan, hold_uncleared, reason_label
 from ltrako.planning.scenario import export_scenario
 from ltrako.planning.tour import DayTour, TourKey, keeps_commitment
 from ltrako.planning.tours import committed_tours, conflicts, save_committed
@@ -90,6 +92,7 @@ def run_pool(
     slot: str | None = None,
     params: SolveParams | None = None,
     solver: Solver = solve,
+    open_board: bool = True,
 ) -> RestplatzRun | None:
     """Re-plan the day's pool. None if the run of `slot` (a night, a job) has finished already.
 
@@ -116,7 +119,7 @@ def run_pool(
         if not acquired:
             return run
         try:
-            return _run(runtime, run, day, actor, params, solver)
+            return _run(runtime, run, day, actor, params, solver, open_board)
         except Exception as exc:  # the run record says why; pool and plans are untouched
             log.error("restplatz run %s failed: %s", run.id, type(exc).__name__)
             why = (
@@ -156,8 +159,65 @@ def _claim_slot(session: Session, slot: str) -> bool:
     return True
 
 
+class _SolveTimeout(Exception):
+    pass
+
+
+def _solve_within(solver: Solver, scenario: pm.Scenario, params: SolveParams) -> pm.Plan:
+    limit = params.time_limit_s
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="restplatz-solve")
+    future = executor.submit(solver, scenario, params)
+    try:
+        return future.result(timeout=limit * 2 + TIMEOUT_GRACE_S)
+    except FutureTimeout as exc:
+        raise _SolveTimeout(
+            f"Zeitüberschreitung der Planung (> {limit * 2 + TIMEOUT_GRACE_S:.0f} s)."
+        ) from exc
+    finally:
+        executor.shutdown(wait=False)  # a hung solver thread is abandoned, not waited for
+
+
+def zab_scenario(scenario: pm.Scenario, zab_id: str, eligible: set[str]) -> pm.Scenario:
+    """The day as `zab_id` alone could drive it: its vehicles and free escorts, its committed
+    tours locked, and the `eligible` pool requests of every ZAB."""
+    vehicles = tuple(v for v in scenario.vehicles if v.zab == zab_id)
+    own = {v.id for v in vehicles}
+    locked = tuple(t for t in scenario.locked if t.vehicle in own)
+    elsewhere = {e for t in scenario.locked if t.vehicle not in own for e in t.escorts}
+    on_locked = {e for t in locked for e in t.escorts}
+    escorts = tuple(
+        e for e in scenario.escorts if (e.zab == zab_id and e.id not in elsewhere) or e.id in on_locked
+    )
+    carried = {s.request for t in locked for s in t.stops}
+    requests = tuple(r for r in scenario.requests if r.id in eligible or r.id in carried)
+    return dataclasses.replace(scenario, vehicles=vehicles, escorts=escorts, requests=requests, locked=locked)
+
+
+# Why no ZAB placed a request, from the least final reason to the most: when one ZAB has no
+# capacity left and the request is infeasible for another, the ABH reads "no capacity".
+REASON_ORDER = (
+    "no_capacity",
+    "locked_conflict",
+    "no_qualified_escort",
+    "no_wheelchair_vehicle",
+    "time_window",
+    "other",
+    "infeasible_alone",
+)
+
+
+def _rank(reason: str | None) -> int:
+    return REASON_ORDER.index(reason) if reason in REASON_ORDER else len(REASON_ORDER)
+
+
 def _run(
-    runtime: Runtime, run: RestplatzRun, day: dt.date, actor: Principal, params: SolveParams, solver: Solver
+    runtime: Runtime,
+    run: RestplatzRun,
+    day: dt.date,
+    actor: Principal,
+    params: SolveParams,
+    solver: Solver,
+    open_board: bool = True,
 ) -> RestplatzRun:
     limit = params.time_limit_s
     tz = runtime.settings.timezone
@@ -166,38 +226,50 @@ def _run(
             session, day=day, timezone=tz, travel=runtime.travel, cross_zab=True, statuses=(S.IN_POOL,)
         )
         committed = committed_tours(session, day)
-    pool = {r.id for r in scenario.requests} - {s.request for t in scenario.locked for s in t.stops}
-    if not pool:
+        pool = {r.id for r in scenario.requests} - {s.request for t in scenario.locked for s in t.stops}
+        scenario, holds = hold_uncleared(session, scenario, runtime.settings.medical_reception_lead_days)
+        pool -= set(holds)  # no ZAB may drive these: no offers, the reason on the request
+        if open_board:  # every ZAB its own offers, without those it refused for lack of resources
+            parts = []
+            for zab_id in sorted({v.zab for v in scenario.vehicles}):
+                eligible = pool - set(roster.refused_unchanged(session, zab_id, pool))
+                if eligible:
+                    parts.append(zab_scenario(scenario, zab_id, eligible))
+        else:  # one plan across all ZABs: each request offered to one ZAB only
+            parts = [scenario]
+    if not pool and not holds:
         return _finish(runtime, run, RunStatus.FINISHED)
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="restplatz-solve")
-    future = executor.submit(solver, scenario, params)
-    try:
-        plan = future.result(timeout=limit * 2 + TIMEOUT_GRACE_S)
-    except FutureTimeout:
-        error = f"Zeitüberschreitung der Planung (> {limit * 2 + TIMEOUT_GRACE_S:.0f} s)."
-        return _finish(runtime, run, RunStatus.FAILED, error=error, pool=len(pool))
-    finally:
-        executor.shutdown(wait=False)  # a hung solver thread is abandoned, not waited for
-    ensure_valid_plan(scenario, plan)
-    drafts = _offers(scenario, plan, pool, committed)
-    reasons = {u.request: u.reason.value for u in plan.unassigned if u.request in pool}
+    drafts: list[OfferDraft] = []
+    reasons: dict[str, str] = dict.fromkeys(holds, HELD)
+    share = limit / max(1, len(parts))  # the run's time limit shared among the ZABs' plans
+    for part in parts:
+        try:
+            plan = _solve_within(solver, part, dataclasses.replace(params, time_limit_s=share))
+        except _SolveTimeout as exc:
+            return _finish(runtime, run, RunStatus.FAILED, error=str(exc), pool=len(pool))
+        ensure_valid_plan(part, plan)
+        drafts.extend(_offers(part, plan, pool, committed))
+        for u in plan.unassigned:  # of the ZABs' reasons, the least final one
+            if u.request in pool and _rank(u.reason.value) < _rank(reasons.get(u.request)):
+                reasons[u.request] = u.reason.value
     with transaction(runtime.sessions) as session:
         made = _store_offers(session, run, day, drafts)
         placed = {r for d in drafts for r in d.request_ids}
-        for request_id in sorted(pool):
+        for request_id in sorted(pool | set(holds)):
             row = session.get(TransportRequest, request_id)
             if row is not None and RequestStatus(row.status) is S.IN_POOL:
                 was = row.pool_reason
-                row.pool_reason = None if request_id in placed else reasons.get(request_id, "other")
+                kept = row.pool_reason or row.status_reason or "other"  # refused by every ZAB able to
+                row.pool_reason = None if request_id in placed else reasons.get(request_id, kept)
                 session.add(row)
                 if row.pool_reason is not None and row.pool_reason != was:
                     notifications.no_zab_found(session, row, row.pool_reason)
         fresh = session.get(RestplatzRun, run.id)
         assert fresh is not None
         fresh.status, fresh.finished_at = RunStatus.FINISHED, clock_of(session).now()
-        fresh.pool_size, fresh.offers_made = len(pool), made
+        fresh.pool_size, fresh.offers_made = len(pool) + len(holds), made
         fresh.offers_open = len(drafts)  # after storing, exactly this run's offers are open
-        fresh.still_open = len(pool - placed)
+        fresh.still_open = len(pool - placed) + len(holds)
         session.add(fresh)
         audit.record(
             session,
@@ -363,6 +435,24 @@ def take_over(session: Session, principal: Principal, *, offer_id: int, timezone
     policy.require(
         policy.sees_offer(principal, offer), "Angebote übernimmt nur die ZAB, an die sie gerichtet sind."
     )
+    if OfferStatus(offer.status) is not OfferStatus.OPEN:
+        raise Conflict(_gone(session, offer))
+    ensure_cleared(session, offer.request_ids)
+    # The requests first, in one order: of two ZABs taking offers that share a request, the
+    # second waits on the request's row lock and then finds it taken; only then the offer rows
+    # (the winner supersedes the loser's offer without waiting for it).
+    for request_id in sorted(offer.request_ids):
+        if not lifecycle.claim(
+            session, request_id, (S.IN_POOL,), S.TAKEN_OVER, actor=principal, reason_code="takeover"
+        ):
+            raise Conflict(
+                _taken_by(session, [request_id])
+                or f"Auftrag {request_id} ist nicht mehr in der Restplatzbörse."
+            )
+        row = session.get(TransportRequest, request_id)
+        assert row is not None
+        row.carrier_zab_id, row.pool_reason = offer.zab_id, None
+        session.add(row)
     now = clock_of(session).now()
     claimed = session.exec(
         update(RestplatzOffer)
@@ -370,19 +460,9 @@ def take_over(session: Session, principal: Principal, *, offer_id: int, timezone
         .values(status=OfferStatus.TAKEN, decided_at=now, decided_by=principal.subject)
     )
     if claimed.rowcount != 1:
-        raise Conflict(f"Angebot {offer_id} ist nicht mehr offen (bereits übernommen oder ersetzt).")
+        raise Conflict(_gone(session, offer))
     session.refresh(offer)
     tour = convert.offer_tour(offer.tour, offer.day, timezone)
-    ensure_cleared(session, offer.request_ids)
-    for request_id in offer.request_ids:
-        if not lifecycle.claim(
-            session, request_id, (S.IN_POOL,), S.TAKEN_OVER, actor=principal, reason_code="takeover"
-        ):
-            raise Conflict(f"Auftrag {request_id} ist nicht mehr in der Restplatzbörse.")
-        row = session.get(TransportRequest, request_id)
-        assert row is not None
-        row.carrier_zab_id, row.pool_reason = offer.zab_id, None
-        session.add(row)
     committed = committed_tours(session, offer.day)
     existing = committed.get(tour.key)
     if offer.base_tour_id is None and existing is not None:
@@ -409,6 +489,31 @@ def take_over(session: Session, principal: Principal, *, offer_id: int, timezone
     _supersede_others(session, offer, tour, timezone)
     audit.updated(session, principal, "restplatz_offer", offer_id, f"Transportübernahme tour {saved.id}")
     return offer
+
+
+def _gone(session: Session, offer: RestplatzOffer) -> str:
+    return (
+        _taken_by(session, offer.request_ids)
+        or f"Angebot {offer.id} ist nicht mehr offen (bereits übernommen oder ersetzt)."
+    )
+
+
+def _taken_by(session: Session, request_ids: list[str]) -> str | None:
+    """ "Auftrag … wurde bereits von ZAB … übernommen." for the first of these requests another
+    ZAB carries now (read afresh: on PostgreSQL the winner's commit is visible to this statement)."""
+    rows = session.exec(
+        select(TransportRequest.id, TransportRequest.carrier_zab_id, Zab.name)
+        .join(Zab, col(Zab.id) == col(TransportRequest.carrier_zab_id))
+        .where(
+            col(TransportRequest.id).in_(sorted(request_ids)),
+            col(TransportRequest.status).in_([S.TAKEN_OVER, S.ACCEPTED]),
+        )
+        .order_by(col(TransportRequest.id))
+        .execution_options(populate_existing=True)
+    ).all()
+    for request_id, _zab_id, name in rows:
+        return f"Auftrag {request_id} wurde bereits von {name} übernommen."
+    return None
 
 
 def _supersede_others(session: Session, taken: RestplatzOffer, tour: DayTour, timezone: str) -> None:
@@ -438,6 +543,65 @@ def offers(
             session, principal, action=AuditAction.READ, entity="restplatz_offer", entity_id=str(row.id)
         )
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class PoolEntry:
+    """A pooled request of the day as one ZAB reads the open board."""
+
+    request: TransportRequest
+    offers: list[RestplatzOffer]  # the caller's open offers carrying it (admin: all), best first
+    others: int  # open offers of other ZABs carrying it
+    blocked: str | None  # why it may not be committed yet (transit, medical reception, Dublin)
+    refused: str | None  # the caller's ZAB refused it for lack of resources: no offer until they change
+
+    @property
+    def best(self) -> RestplatzOffer | None:
+        return self.offers[0] if self.offers else None
+
+
+def pool_board(session: Session, principal: Principal, *, day: dt.date) -> list[PoolEntry]:
+    """The open Restplatzbörse: every pooled request of the day, with the caller's ZAB's best
+    offer (fewest added kilometres, then minutes); every ZAB sees every pooled request."""
+    policy.require_role(principal, policy.DISPATCH, "Nur ZAB-Disponenten sehen die Restplatzbörse.")
+    rows = list(
+        session.exec(
+            select(TransportRequest)
+            .where(TransportRequest.service_date == day, TransportRequest.status == S.IN_POOL)
+            .order_by(col(TransportRequest.pickup_earliest), col(TransportRequest.id))
+        ).all()
+    )
+    ids = [r.id for r in rows]
+    own = policy.zab_of(principal)
+    open_offers = _open_offers(session, day)
+    blocked = blocking(session, ids)
+    refused = roster.refused_unchanged(session, own, ids) if own is not None else {}
+    entries = []
+    for row in rows:
+        carrying = [o for o in open_offers if row.id in o.request_ids]
+        mine = sorted(
+            (o for o in carrying if own is None or o.zab_id == own),
+            key=lambda o: (o.added_km, o.added_min, o.id or 0),
+        )
+        reason = refused.get(row.id)
+        entries.append(
+            PoolEntry(
+                request=row,
+                offers=mine,
+                others=len(carrying) - len(mine),
+                blocked=blocked.get(row.id),
+                refused=reason_label(reason) if reason else None,
+            )
+        )
+        audit.record(
+            session,
+            principal,
+            action=AuditAction.READ,
+            entity="transport_request",
+            entity_id=row.id,
+            context="restplatz board",
+        )
+    return entries
 
 
 def runs(session: Session, *, day: dt.date) -> list[RestplatzRun]:

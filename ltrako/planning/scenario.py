@@ -24,6 +24,7 @@ from ltrako.models import (
     Abh,
     AuditAction,
     Escort,
+    EscortAbsence,
     EscortShift,
     Gender,
     Location,
@@ -162,7 +163,18 @@ def _export_escorts(session: Session, clock: Clock, zab_id: str | None) -> list[
     )
     if zab_id is not None:
         query = query.where(Escort.zab_id == zab_id)
-    return [convert.escort_of(e, s, clock) for e, s in session.exec(query.order_by(Escort.id)).all()]
+    absent = set(
+        session.exec(
+            select(EscortAbsence.escort_id).where(
+                EscortAbsence.first_day <= clock.date, EscortAbsence.last_day >= clock.date
+            )
+        ).all()
+    )  # sick or on leave: off duty whatever the roster says
+    return [
+        convert.escort_of(e, s, clock)
+        for e, s in session.exec(query.order_by(Escort.id)).all()
+        if e.id not in absent
+    ]
 
 
 def _planning_zab() -> Any:

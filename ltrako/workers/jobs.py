@@ -41,7 +41,7 @@ from ltrako.core.errors import Busy, FieldProblem, InvalidInput, LtrakoError, No
 from ltrako.core.runtime import Runtime
 from ltrako.core.security import Principal, Role
 from ltrako.models import Job, JobStatus, PlanVersion, RestplatzRun, Zab
-from ltrako.planning import charter, dayplan, restplatz
+from ltrako.planning import charter, dayplan, repair, restplatz
 from planner.params import SolveParams
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 PLAN_DAY = "plan_day"
 RESTPLATZ_RUN = "restplatz_run"
 CHARTER_PLAN = "charter_plan"
+TOUR_REPAIR = "tour_repair"
 KINDS = (PLAN_DAY, RESTPLATZ_RUN, CHARTER_PLAN)
 
 
@@ -271,6 +272,23 @@ def charter_job(
     )
 
 
+def repair_job(
+    session: Session, principal: Principal, *, tour_id: int, limits: Limits | None, target: str = ""
+) -> Job:
+    """Queue the repair proposal of an endangered tour (checked now: own ZAB, endangered)."""
+    repair.ensure_may_repair(session, principal, tour_id)
+    return enqueue(
+        session,
+        principal,
+        kind=TOUR_REPAIR,
+        params={"tour_id": tour_id},
+        limits=limits,
+        label=f"Reparatur der Tour {tour_id} wird berechnet",
+        expected_s=repair.REPAIR_SECONDS * 2,
+        target=target,
+    )
+
+
 def get_job(session: Session, principal: Principal, job_id: str) -> Job:
     """A job for the one who started it (and operations)."""
     job = session.get(Job, job_id)
@@ -352,10 +370,22 @@ def _charter_plan(runtime: Runtime, job: Job) -> Outcome:
     return Outcome(f"Charter {charter_id} geplant: {chosen} Fälle an Bord.", str(charter_id))
 
 
+def _tour_repair(runtime: Runtime, job: Job) -> Outcome:
+    """A repeated attempt proposes anew; the earlier open proposal is superseded."""
+    tour_id = int(job.params["tour_id"])
+    proposal = repair.propose(runtime, _actor(job), tour_id=tour_id)
+    return Outcome(
+        f"Reparaturvorschlag für Tour {tour_id}: {len(proposal.tours)} Touren, "
+        f"{len(proposal.pool)} Aufträge für die Restplatzbörse.",
+        str(proposal.id),
+    )
+
+
 HANDLERS: dict[str, Handler] = {
     PLAN_DAY: _plan_day,
     RESTPLATZ_RUN: _restplatz_run,
     CHARTER_PLAN: _charter_plan,
+    TOUR_REPAIR: _tour_repair,
 }
 
 

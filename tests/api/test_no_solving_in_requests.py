@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 # The services that run a solver, and the solver itself.
 SOLVING = re.compile(
-    r"\b(plan_day|run_pool|plan_charter|nightly_job)\(|from planner\.solve import|planner\.solve\b"
+    r"\b(plan_day|run_pool|plan_charter|nightly_job|propose)\(|from planner\.solve import|planner\.solve\b"
 )
 
 
@@ -30,4 +30,5 @@ def test_the_solving_services_are_called_by_the_workers() -> None:
         "plan_day",
         "run_pool",
         "plan_charter",
+        "propose",
     }

@@ -165,7 +165,17 @@ def test_keyboard_only_login_and_skip_link(live: str, browser: Any) -> None:
     assert "tastatur (admin)" in page.inner_text("header")
 
 
-@pytest.mark.parametrize("path", ["/web/login", "/web/abh", "/web/zab/tag", "/web/statistik?period=2026"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/web/login",
+        "/web/abh",
+        "/web/zab/tag",
+        "/web/zab/dienstplan",
+        "/web/zab/restplatz",
+        "/web/statistik?period=2026",
+    ],
+)
 def test_main_pages_pass_axe_wcag_aa(live: str, web_runtime: Runtime, browser: Any, path: str) -> None:
     if not AXE.exists():
         if os.environ.get("LTRAKO_REQUIRE_BROWSER") == "1":
@@ -174,9 +184,13 @@ def test_main_pages_pass_axe_wcag_aa(live: str, web_runtime: Runtime, browser: A
     load_two_zab_day(web_runtime)
     # axe is injected as an inline script: the test tool, not the page, needs CSP bypassed
     context = browser.new_context(locale="de-DE", bypass_csp=True)
-    role = {"/web/abh": ("abh", {"abh": "ABH-05113"}), "/web/zab/tag": ("zab", {"zab": "ZAB-E"})}.get(
-        path.split("?")[0], ("ministry", {})
-    )
+    dispatcher = ("zab", {"zab": "ZAB-E"})
+    role = {
+        "/web/abh": ("abh", {"abh": "ABH-05113"}),
+        "/web/zab/tag": dispatcher,
+        "/web/zab/dienstplan": dispatcher,
+        "/web/zab/restplatz": dispatcher,
+    }.get(path.split("?")[0], ("ministry", {}))
     page = login(context, live, role[0], "a11y", **role[1]) if path != "/web/login" else context.new_page()
     page.goto(f"{live}{path}")
     page.add_script_tag(path=str(AXE))

@@ -81,7 +81,7 @@ def test_abh_submits_zab_rejects_nightly_job_places_other_zab_takes_over(
     taken = client.post(f"{OFFERS}/{offer['id']}/take", headers=auth("zab", **KOELN))
     assert taken.status_code == 200 and taken.json()["status"] == "taken"
     again = client.post(f"{OFFERS}/{offer['id']}/take", headers=auth("zab", **KOELN))
-    assert again.status_code == 409 and "nicht mehr offen" in again.json()["detail"]
+    assert again.status_code == 409 and "bereits von ZAB Köln übernommen" in again.json()["detail"]
 
     seen = client.get(f"{REQUESTS}/{pooled}", headers=abh).json()
     assert seen["status"] == "taken_over" and seen["carrier_zab_id"] == "ZAB-K"

@@ -9,6 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from ltrako.aps import statistics
+from ltrako.core.clock import FixedClock
 from ltrako.core.db import transaction
 from ltrako.core.errors import Conflict, Forbidden
 from ltrako.core.runtime import Runtime
@@ -106,8 +108,55 @@ def test_a_rejected_transit_holds_the_transport_and_tells_the_abh(
         assert [n.abh_id for n in notes] == ["ABH-05113"] and "abgelehnt" in notes[0].text
         assert workflow.queue(session, ZFA) == []
     version = _plan(client, auth)
-    blocked = client.post(f"{PLANS}/{version['id']}/tours/0/accept", headers=auth("zab", **ESSEN))
-    assert blocked.status_code == 409 and "umgebucht" in blocked.json()["detail"]
+    assert version["tours"] == []  # held: not planned as served (issue 18, item 4)
+    assert version["unassigned_requests"] == [
+        {
+            "request": rid,
+            "reason": "not_cleared",
+            "reason_label": "nicht freigegeben",
+            "detail": "Nicht freigegeben: Flug muss umgebucht werden (Durchbeförderung abgelehnt)",
+        }
+    ]
+
+
+def test_a_transit_still_pending_past_its_deadline_holds_the_transport(
+    client: TestClient, auth: Auth, runtime: Runtime, clock: FixedClock, submit: Callable[[str], str]
+) -> None:
+    rid = submit("E-2026-0106")
+    flight_id = _flight_via_paris(runtime, rid)
+    with transaction(runtime.sessions) as session:
+        (transit,) = workflow.detect(session, ZFA, flight_id=flight_id)  # due 23.11. 10:20 UTC
+    first = _plan(client, auth)
+    assert len(first["tours"]) == 1  # in time still: planned, blocked at commitment only
+    clock.set(dt.datetime(2026, 11, 23, 12, 0, tzinfo=UTC))  # past the deadline, never filed
+    second = _plan(client, auth)
+    assert second["tours"] == []
+    (held,) = second["unassigned_requests"]
+    assert held["request"] == rid and held["reason"] == "not_cleared"
+    assert "Durchbeförderung über CDG nach Fristablauf nicht bewilligt" in held["detail"]
+    with transaction(runtime.sessions) as session:
+        assert session.get(TransportRequest, rid).status.value == "submitted"  # type: ignore[union-attr]
+        submitted = workflow.submit(session, ZFA, transit_id=transit.id or 0)
+        assert submitted.late  # filed after its due time: late, and the statistics count it
+
+
+def test_a_transit_filed_after_its_due_day_is_late(
+    runtime: Runtime, clock: FixedClock, submit: Callable[[str], str]
+) -> None:
+    """Due 30.11., filed 1.12.: late (it was false before, whenever the booking time was not given)."""
+    rid = submit("E-2026-0107")
+    flight_id = _flight_via_paris(runtime, rid)
+    with transaction(runtime.sessions) as session:
+        (transit,) = workflow.detect(session, ZFA, flight_id=flight_id)
+        transit.request_due = dt.datetime(2026, 11, 30, 10, 20, tzinfo=UTC)
+        assert not transit.late
+        session.add(transit)
+    clock.set(dt.datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    with transaction(runtime.sessions) as session:
+        assert workflow.submit(session, ZFA, transit_id=transit.id or 0).late
+    with transaction(runtime.sessions) as session:
+        facts = statistics.collect_facts(session, dt.date(2026, 11, 1), dt.date(2026, 11, 30), None)
+        assert "late" in facts[rid].transit
 
 
 def test_only_the_zfa_works_on_transits(runtime: Runtime, submit: Callable[[str], str]) -> None:

@@ -72,10 +72,11 @@ def test_medical_reception_blocks_commitment_until_confirmed_and_only_zrk_reads_
     version = planned(
         client, client.post(PLANS, json={"day": str(DAY), "time_limit_s": 2}, headers=auth("zab", **ESSEN))
     )
-    assert len(version["tours"]) == 1  # Essen's crew has a medical escort (E-E01)
-    accept = f"{PLANS}/{version['id']}/tours/0/accept"
-    blocked = client.post(accept, headers=auth("zab", **ESSEN))
-    assert blocked.status_code == 409 and "Inempfangnahme" in blocked.json()["detail"]
+    # Due on 11.11. and not confirmed by 20.11.: held, not planned as served (issue 18, item 4).
+    assert version["tours"] == []
+    (held,) = version["unassigned_requests"]
+    assert held["request"] == rid and held["reason"] == "not_cleared"
+    assert held["detail"] == "Nicht freigegeben: medizinische Inempfangnahme nicht fristgerecht bestätigt"
     case_url = f"/api/v1/zrk/cases/{case['id']}"
     assert (
         client.post(f"{case_url}/decision", json={"confirmed": True}, headers=zrk).status_code == 409
@@ -86,6 +87,11 @@ def test_medical_reception_blocks_commitment_until_confirmed_and_only_zrk_reads_
         client.post(f"{case_url}/decision", json={"confirmed": True}, headers=zrk).json()["status_label"]
         == "bestätigt"
     )
+    version = planned(
+        client, client.post(PLANS, json={"day": str(DAY), "time_limit_s": 2}, headers=auth("zab", **ESSEN))
+    )
+    assert len(version["tours"]) == 1  # Essen's crew has a medical escort (E-E01)
+    accept = f"{PLANS}/{version['id']}/tours/0/accept"
     assert client.post(accept, headers=auth("zab", **ESSEN)).status_code == 200
 
 
@@ -121,11 +127,12 @@ def test_a_dublin_transfer_goes_to_the_facility_zab_gains_priority_and_blocks_wh
     version = planned(
         client, client.post(PLANS, json={"day": str(DAY), "time_limit_s": 2}, headers=auth("zab", **ESSEN))
     )
-    blocked = client.post(f"{PLANS}/{version['id']}/tours/0/accept", headers=auth("zab", **ESSEN))
-    assert (
-        blocked.status_code == 409
-        and "Überstellungsfrist am 24.11.2026 abgelaufen" in blocked.json()["detail"]
-    )
+    assert version["tours"] == []  # held: not planned as served, the reason in German
+    (held,) = version["unassigned_requests"]
+    assert held["reason"] == "not_cleared" and held["reason_label"] == "nicht freigegeben"
+    assert held["detail"] == "Nicht freigegeben: Überstellungsfrist am 24.11.2026 abgelaufen"
+    rejected = client.post(f"{PLANS}/{version['id']}/reject-unassigned", headers=auth("zab", **ESSEN))
+    assert rejected.json() == {"rejected": []}  # no ZAB may drive it: not for the Restplatzbörse
 
     restarted = client.post(
         url, json={**late, "court_decision_on": "2026-07-01"}, headers=auth("zab", **ESSEN)

@@ -9,6 +9,7 @@ from api.web.pages import (  # noqa: F401  (their routes)
     landtag,
     login,
     privacy,
+    roster,
     statistics,
     zab,
     zfa,

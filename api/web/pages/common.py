@@ -70,6 +70,7 @@ def _nav(user: Principal | None) -> list[tuple[str, str]]:
         Role.ZAB: [
             ("/web/zab/tag", "Tagesplan"),
             ("/web/zab/restplatz", "Restplatzbörse"),
+            ("/web/zab/dienstplan", "Dienstplan und Fuhrpark"),
             ("/web/zab/dublin", "Dublin-Überstellungen"),
             ("/web/zab/aenderungen", "Stornierungen und Änderungen"),
             ("/web/zfa/charter", "Sammelcharter"),
@@ -87,6 +88,7 @@ def _nav(user: Principal | None) -> list[tuple[str, str]]:
             ("/web/statistik", "Statistik"),
             ("/web/statistik/landtag", "Landtagstabellen"),
             ("/web/zab/restplatz", "Restplatzbörse"),
+            ("/web/zab/dienstplan", "Dienstplan und Fuhrpark"),
             ("/web/zab/dublin", "Dublin-Überstellungen"),
             ("/web/zab/aenderungen", "Stornierungen und Änderungen"),
             ("/web/zfa", "Durchbeförderungen"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import col, select
 
 from api.deps import RuntimeDep
 from api.gates import DISPATCH
@@ -22,8 +23,9 @@ from ltrako.core import policy
 from ltrako.core.clock import local_label
 from ltrako.core.db import transaction
 from ltrako.core.errors import LtrakoError
-from ltrako.models import RequestStatus
-from ltrako.planning import board, dayplan, restplatz
+from ltrako.models import RequestStatus, Tour
+from ltrako.planning import board, convert, dayplan, restplatz
+from ltrako.planning.clearance import HELD_PREFIX
 from ltrako.planning.dayplan import REASON_LABELS_DE, RejectReason
 from ltrako.planning.names import read_names
 from ltrako.planning.tour import DayPlan
@@ -45,6 +47,12 @@ def zab_day(
             tz = runtime.settings.timezone
             plan = dayplan.read_version(session, version, tz) if version else DayPlan(when, (), ())
             day_board = board.day_board(session, plan, zab_id)
+            endangered = {
+                t.id: t.endangered
+                for t in session.exec(
+                    select(Tour).where(Tour.day == when, col(Tour.endangered).is_not(None))
+                ).all()
+            }
             tours = [row.tour for row in day_board.tours]
             wanted = {s.location for t in tours for s in t.stops}
             records = {
@@ -88,6 +96,7 @@ def zab_day(
                 "stops": stops,
                 "persons": persons,
                 "blocked": row.blocked,
+                "endangered": endangered.get(tour.tour_id) if tour.committed else None,
                 "start": local_label(tour.start, runtime.zone) if tour.start else "",
                 "end": local_label(tour.end, runtime.zone) if tour.end else "",
             }
@@ -95,7 +104,7 @@ def zab_day(
     unassigned = [
         {
             "request": u.request,
-            "reason": dayplan.reason_label(u.reason.value),
+            "reason": u.detail if u.detail.startswith(HELD_PREFIX) else dayplan.reason_label(u.reason.value),
             "status": LABELS_DE[RequestStatus(records[u.request].request.status)]
             if u.request in records
             else "",
@@ -188,11 +197,30 @@ def restplatz_page(
     request: Request, user: UserDep, runtime: RuntimeDep, day: str | None = None
 ) -> HTMLResponse:
     when = day_or_tomorrow(day, runtime.clock)
+    tz = runtime.settings.timezone
     with transaction(runtime.sessions) as session:
-        offers = restplatz.offers(session, user, day=when)
+        entries = restplatz.pool_board(session, user, day=when)
         runs = restplatz.runs(session, day=when)
+        tours = {o.id: convert.offer_tour(o.tour, o.day, tz) for e in entries for o in e.offers}
+        names = read_names(
+            session,
+            places={
+                p for e in entries for p in (e.request.pickup_location_id, e.request.dropoff_location_id)
+            },
+            vehicles={o.vehicle_id for e in entries for o in e.offers},
+            escorts={x for t in tours.values() for x in t.escorts},
+        )
     return render(
-        request, "restplatz.html", user, day=when, offers=offers, last_run=runs[-1] if runs else None
+        request,
+        "restplatz.html",
+        user,
+        day=when,
+        entries=entries,
+        medical=policy.sees_medical(user),
+        tours=tours,
+        names=names,
+        zone=runtime.zone,
+        last_run=runs[-1] if runs else None,
     )
 
 
