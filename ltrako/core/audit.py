@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from sqlmodel import Session
 
 from ltrako.core.db import after_rollback
+from ltrako.core.errors import NotFound
 from ltrako.core.security import Principal
 from ltrako.models import AuditAction, AuditEvent, AuditOutcome
 
@@ -39,6 +42,30 @@ def record(
     session.add(event())
     if outcome is AuditOutcome.DENIED:
         after_rollback(session, lambda fresh: fresh.add(event()))
+
+
+def not_found(
+    session: Session,
+    principal: Principal,
+    *,
+    entity: str,
+    entity_id: str,
+    label: str,
+    action: AuditAction = AuditAction.UPDATE,
+    context: str | None = None,
+) -> NoReturn:
+    """Another tenant's record is not there for the caller: 404 as for an unknown id (ids cannot
+    be probed), the refusal audited."""
+    record(
+        session,
+        principal,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        outcome=AuditOutcome.DENIED,
+        context=context,
+    )
+    raise NotFound(label, entity_id)
 
 
 def updated(session: Session, principal: Principal, entity: str, entity_id: object, context: str) -> None:

@@ -27,7 +27,6 @@ from ltrako.core.security import Principal
 from ltrako.models import (
     AmendmentStatus,
     AuditAction,
-    AuditOutcome,
     Gender,
     OfferStatus,
     RequestAmendment,
@@ -118,17 +117,8 @@ def _refuse_unless(
     session: Session, principal: Principal, allowed: bool, entity: str, entity_id: str, what: str
 ) -> None:
     """Another tenant's record is not there: 404, the refusal audited."""
-    if allowed:
-        return
-    audit.record(
-        session,
-        principal,
-        action=AuditAction.UPDATE,
-        entity=entity,
-        entity_id=entity_id,
-        outcome=AuditOutcome.DENIED,
-    )
-    raise NotFound(what, entity_id)
+    if not allowed:
+        audit.not_found(session, principal, entity=entity, entity_id=entity_id, label=what)
 
 
 def tour_of(session: Session, request: TransportRequest) -> DayTour | None:

@@ -49,7 +49,7 @@ def _own_tour(session: Session, principal: Principal, tour_id: int) -> tuple[Tou
     if row is None or vehicle is None or not row.is_committed:
         raise NotFound("Tour", str(tour_id))
     if not policy.acts_for_zab(principal, vehicle.zab_id):
-        roster._refuse_unseen(session, principal, "tour", str(tour_id), "Tour")
+        audit.not_found(session, principal, entity="tour", entity_id=str(tour_id), label="Tour")
     return row, vehicle.zab_id
 
 
@@ -171,7 +171,9 @@ def get_repair(session: Session, principal: Principal, repair_id: int) -> TourRe
         raise NotFound("Reparaturvorschlag", str(repair_id))
     policy.require_role(principal, policy.DISPATCH, "Nur ZAB-Disponenten reparieren Touren.")
     if not policy.acts_for_zab(principal, repair.zab_id):
-        roster._refuse_unseen(session, principal, "tour_repair", str(repair_id), "Reparaturvorschlag")
+        audit.not_found(
+            session, principal, entity="tour_repair", entity_id=str(repair_id), label="Reparaturvorschlag"
+        )
     return repair
 
 

@@ -24,7 +24,6 @@ from ltrako.core.security import Principal
 from ltrako.models import (
     AbsenceKind,
     AuditAction,
-    AuditOutcome,
     Escort,
     EscortAbsence,
     EscortShift,
@@ -100,19 +99,6 @@ def refused_unchanged(session: Session, zab_id: str, request_ids: Iterable[str])
 # ------------------------------------------------------------------- roster and fleet
 
 
-def _refuse_unseen(session: Session, principal: Principal, entity: str, entity_id: str, label: str) -> None:
-    """Another ZAB's record: 404, as if it did not exist (audited as a refusal)."""
-    audit.record(
-        session,
-        principal,
-        action=AuditAction.UPDATE,
-        entity=entity,
-        entity_id=entity_id,
-        outcome=AuditOutcome.DENIED,
-    )
-    raise NotFound(label, entity_id)
-
-
 def _dispatcher(principal: Principal) -> None:
     policy.require_role(principal, policy.DISPATCH, "Nur ZAB-Disponenten pflegen Dienstplan und Fuhrpark.")
 
@@ -124,7 +110,7 @@ def _own(session: Session, principal: Principal, model: Any, entity_id: str, ent
     if row is None:
         raise NotFound(label, entity_id)
     if not policy.acts_for_zab(principal, row.zab_id):
-        _refuse_unseen(session, principal, entity, entity_id, label)
+        audit.not_found(session, principal, entity=entity, entity_id=entity_id, label=label)
     return row
 
 

@@ -533,16 +533,15 @@ def get_request(
     if request is None:
         raise NotFound("Transportauftrag", request_id)
     if not policy.reads_request(principal, request):
-        audit.record(
+        audit.not_found(
             session,
             principal,
             action=AuditAction.READ,
             entity="transport_request",
             entity_id=request_id,
-            outcome=AuditOutcome.DENIED,
+            label="Transportauftrag",
             context=context,
         )
-        raise NotFound("Transportauftrag", request_id)
     _audit_read(session, principal, request_id, context)
     return RequestRecord(request, _persons_of(session, [request.id]).get(request.id, ()))
 
