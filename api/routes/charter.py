@@ -12,6 +12,7 @@ from api.routes.jobs import QUEUED, accepted
 from api.schemas.aps import CharterCreate, CharterRead, ReadinessUpdate, RemovalCaseCreate, RemovalCaseRead
 from api.schemas.common import ErrorRead, ValidationErrorRead
 from api.schemas.planning import JobRead
+from ltrako.core.clock import clock_of
 from ltrako.core.security import Role
 from ltrako.models import CaseStatus
 from ltrako.planning import charter as service
@@ -58,7 +59,7 @@ def create_charter(
     body: CharterCreate, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
 ) -> Any:
     """A Sammelcharter as booked by the ZFA."""
-    return service.create_charter(
+    charter = service.create_charter(
         session,
         principal,
         airport_iata=body.airport,
@@ -69,6 +70,7 @@ def create_charter(
         timezone=runtime.settings.timezone,
         flight_id=body.flight_id,
     )
+    return CharterRead.of(charter, runtime.zone)
 
 
 @router.get(
@@ -78,7 +80,7 @@ def create_charter(
     responses=ERRORS,
 )
 def get_charter(charter_id: int, session: SessionDep, principal: PrincipalDep) -> Any:
-    return service.get_charter(session, principal, charter_id)
+    return CharterRead.of(service.get_charter(session, principal, charter_id), clock_of(session).zone)
 
 
 @router.post(
@@ -137,7 +139,8 @@ def list_cases(
 )
 def list_charters(session: SessionDep, principal: PrincipalDep, limit: int = Query(50, ge=1, le=500)) -> Any:
     """The charters, the latest flight first."""
-    return charter_list.list_charters(session, principal, limit=limit)
+    zone = clock_of(session).zone
+    return [CharterRead.of(c, zone) for c in charter_list.list_charters(session, principal, limit=limit)]
 
 
 @router.post(
@@ -148,6 +151,7 @@ def list_charters(session: SessionDep, principal: PrincipalDep, limit: int = Que
 )
 def book_charter(charter_id: int, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep) -> Any:
     """Book the planned selection: the chosen cases' feeders are committed as tours of the day."""
-    return charter_booking.book_charter(
+    booked = charter_booking.book_charter(
         session, principal, charter_id=charter_id, timezone=runtime.settings.timezone
     )
+    return CharterRead.of(booked, runtime.zone)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
@@ -12,7 +13,7 @@ from pydantic import (
     StrictInt,
 )
 
-from api.schemas.common import DB_INT_MAX, Day, Instant, Strict
+from api.schemas.common import DB_INT_MAX, Day, Instant, Strict, local
 from api.schemas.requests import PersonCreate
 from ltrako.aps.statistics import METRICS, Statistics, StatRow
 from ltrako.aps.tables import PUBLISHED_ANLAGE, PUBLISHED_LABELS
@@ -166,3 +167,11 @@ class CharterRead(BaseModel):
     plan: dict[str, Any] | None = Field(
         description="Auswahlbericht: gewählt, nicht gewählt mit Grund, Zubringer."
     )
+
+    @classmethod
+    def of(cls, row: Any, zone: ZoneInfo) -> CharterRead:
+        """The charter with its times in the service's zone, with their offset."""
+        read = cls.model_validate(row, from_attributes=True)
+        return read.model_copy(
+            update={"check_in": local(read.check_in, zone), "planned_at": local(read.planned_at, zone)}
+        )

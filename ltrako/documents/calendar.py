@@ -7,11 +7,13 @@ outside ltrako, so no case reference or need goes into it. Gated like the Fahrau
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 from sqlmodel import Session
 
 from ltrako.core import policy
+from ltrako.core.clock import clock_of, local_label
 from ltrako.core.errors import NotFound
 from ltrako.core.security import Principal
 from ltrako.documents.tours import STOP_LABELS, TourFile, tours_of_day
@@ -26,7 +28,7 @@ def vehicle_calendar(session: Session, principal: Principal, *, vehicle_id: str,
         raise NotFound("Fahrzeug", vehicle_id)
     policy.require(policy.reads_tour(principal, vehicle.zab_id), "Kalender erhält die ZAB des Fahrzeugs.")
     tours = tours_of_day(session, principal, day=day, days=DAYS, vehicle_id=vehicle_id, escort_id=None)
-    return _calendar(f"Touren {vehicle.label or vehicle.id}", tours)
+    return _calendar(f"Touren {vehicle.label or vehicle.id}", tours, clock_of(session).zone)
 
 
 def escort_calendar(session: Session, principal: Principal, *, escort_id: str, day: dt.date) -> bytes:
@@ -35,10 +37,11 @@ def escort_calendar(session: Session, principal: Principal, *, escort_id: str, d
         raise NotFound("Begleitkraft", escort_id)
     policy.require(policy.reads_tour(principal, escort.zab_id), "Kalender erhält die ZAB der Begleitkraft.")
     tours = tours_of_day(session, principal, day=day, days=DAYS, vehicle_id=None, escort_id=escort_id)
-    return _calendar(f"Touren {escort.display_name or escort.id}", tours)
+    return _calendar(f"Touren {escort.display_name or escort.id}", tours, clock_of(session).zone)
 
 
-def _calendar(name: str, tours: list[TourFile]) -> bytes:
+def _calendar(name: str, tours: list[TourFile], zone: ZoneInfo) -> bytes:
+    """Events in UTC (calendar apps convert); the description's stop times local, zone named."""
     calendar = Calendar()
     calendar.add("prodid", "-//ltrako//LTraKo digital//DE")
     calendar.add("version", "2.0")
@@ -59,7 +62,7 @@ def _calendar(name: str, tours: list[TourFile]) -> bytes:
         lines = [f"Besatzung: {names.crew(file.escorts)}"]
         for stop in file.stops:
             at = stop.start or stop.arrival
-            when = at.strftime("%H:%M UTC") if at else ""
+            when = local_label(at, zone) if at else ""
             what = STOP_LABELS.get(str(stop.type), str(stop.type))
             lines.append(f"{when} {what} {names.place(stop.location_id)} {stop.request_id or ''}".strip())
         event.add("description", "\n".join(lines))

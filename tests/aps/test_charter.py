@@ -151,6 +151,8 @@ def charter_day(
     }
     charter = client.post("/api/v1/charters", json=body, headers=auth("zfa"))
     assert charter.status_code == 201, charter.text
+    assert dt.datetime.fromisoformat(charter.json()["check_in"]) == CHECK_IN
+    assert charter.json()["check_in"].endswith("+01:00")  # local time with its offset (issue 18, item 8)
     return ids, int(charter.json()["id"])
 
 

@@ -121,6 +121,7 @@ def test_fahrauftrag_lists_stops_times_needs_flight_and_contacts(
     events_ = [c for c in Calendar.from_ical(feed.content).walk("VEVENT")]
     assert len(events_) == 1 and "E-2026-0100" not in feed.text
     assert "Ausländerbehörde Stadt Essen" in str(events_[0]["description"])
+    assert "(MEZ)" in str(events_[0]["description"]) and "UTC" not in str(events_[0]["description"])
     crew = client.get(
         "/api/v1/calendars/escorts/E-E01.ics", params={"day": str(DAY)}, headers=auth("zab", **ESSEN)
     )
