@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -10,7 +9,7 @@ from fastapi.responses import Response
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
 from api.gates import DISPATCH, allow
-from api.schemas.common import DECISION_ERRORS
+from api.schemas.common import DECISION_ERRORS, Day
 from ltrako.core import policy
 from ltrako.documents import calendar, fahrauftrag, manifest
 
@@ -74,7 +73,7 @@ def vehicle_feed(
     session: SessionDep,
     principal: PrincipalDep,
     runtime: RuntimeDep,
-    day: dt.date | None = DAY,
+    day: Day | None = DAY,
 ) -> Response:
     """The committed tours of a vehicle as iCalendar (times, places, transport numbers; no case data)."""
     content = calendar.vehicle_calendar(
@@ -94,7 +93,7 @@ def escort_feed(
     session: SessionDep,
     principal: PrincipalDep,
     runtime: RuntimeDep,
-    day: dt.date | None = DAY,
+    day: Day | None = DAY,
 ) -> Response:
     """The committed tours of an escort as iCalendar."""
     content = calendar.escort_calendar(

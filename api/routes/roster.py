@@ -3,8 +3,6 @@ committed tours a change endangers, and their repair (proposed by the planner, c
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Query, Response
 
 from api.deps import PrincipalDep, RuntimeDep, SessionDep
@@ -57,7 +55,7 @@ def roster_day(
 )
 def set_shift(
     escort_id: str,
-    day: dt.date,
+    day: Day,
     body: ShiftSet,
     session: SessionDep,
     principal: PrincipalDep,
@@ -143,7 +141,7 @@ def remove_absence(absence_id: int, session: SessionDep, principal: PrincipalDep
 )
 def set_vehicle_day(
     vehicle_id: str,
-    day: dt.date,
+    day: Day,
     body: VehicleDaySet,
     session: SessionDep,
     principal: PrincipalDep,

@@ -128,6 +128,11 @@ def test_fahrauftrag_lists_stops_times_needs_flight_and_contacts(
     assert crew.status_code == 200 and b"BEGIN:VEVENT" in crew.content
     other = client.get("/api/v1/calendars/vehicles/E-V1.ics", headers=auth("zab", **KOELN))
     assert other.status_code == 403
+    # a number is no day (it was read as a Unix timestamp: 1970-01-01)
+    number = client.get(
+        "/api/v1/calendars/vehicles/E-V1.ics", params={"day": 0}, headers=auth("zab", **ESSEN)
+    )
+    assert number.status_code == 422 and number.json()["detail"][0]["field"] == "day"
 
 
 def test_transit_request_pdf_has_legs_in_each_airports_time_persons_and_contact(
