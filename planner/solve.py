@@ -528,7 +528,7 @@ class _Part:
 
 FIRST_ROUND_SHARE = 0.45
 FLOOR_SHARE = 0.15  # of a part's time: the floor (single tours by CP-SAT), computed first
-FILL_SHARE = 0.45  # of the rest: insertion, fill on idle staff and the master (most of it)
+FILL_SHARE = 0.2  # of the rest: insertion, fill on idle staff and the master (most of it)
 MASTER_FIRST = 0.25  # of the master's time: routed tours and singles only
 PAIR_SHARE = 0.3  # of the master's remaining time at most: timing tours of two requests
 MIN_ROUND_S = 0.3
