@@ -45,6 +45,7 @@ from planner.model import (
     UnassignedReason,
     Vehicle,
 )
+from planner.pairs import pair_tours
 from planner.params import SolveParams
 from planner.reshape import reshape
 from planner.schedule import RideLimit, Timing, Visit, schedule
@@ -117,8 +118,7 @@ def retime(scenario: Scenario, locked: LockedTour) -> Tour | None:
     or the timed tour fails the validator (checked against the tour's own requests only)."""
     ensure_valid(scenario)
     scenario = _with_matrix(scenario)
-    part = _Part(scenario)
-    tour = time_committed((locked,), part.vehicles, part.escorts, part.requests, part._timing).tours[0]
+    [tour] = _Part(dataclasses.replace(scenario, locked=(locked,))).committed_tours.tours
     if tour is None:
         return None
     ids = {s.request for s in locked.stops}
@@ -275,7 +275,7 @@ class _Part:
         # open requests join routed tours (idle escorts completing the crew), then idle vehicles
         # and escorts take what is still open alone (the floor's model on what is left)
         still_open = [r for r in self.part.requests if r.id not in served and r.id not in conflicts]
-        polish = time.perf_counter() + reserve / 2
+        polish = time.perf_counter() + reserve / 6
         if still_open:
             tours = insert_open(
                 tours,
@@ -290,11 +290,12 @@ class _Part:
             )
             served = {s.request for t in tours for s in t.stops if s.request}
             still_open = [r for r in still_open if r.id not in served]
-        fill_s = max(0.2, polish - time.perf_counter() + reserve / 2)
-        tours += self._singles(still_open, tours, fill_s / 3, params.seed).tours
+        fill_s = max(0.2, polish - time.perf_counter() + reserve * 5 / 6)
+        tours += self._singles(still_open, tours, fill_s / 5, params.seed).tours
         # the master keeps to its share: time a part leaves over goes to parts still waiting
         # for a worker (measured: taking it cost those parts more than the master gained)
-        tours = self._master(tours, history, locked_ids, conflicts, fill_s * 2 / 3, params.seed)
+        master_s = max(0.2, polish + reserve * 5 / 6 - time.perf_counter())
+        tours = self._master(tours, history, locked_ids, conflicts, master_s, params.seed)
         floor_tours = committed + list(floor.tours)
         if self._rank(floor_tours) > self._rank(tours):  # never lexicographically below the floor
             log.info("part %s: the floor beats the routed plan; the floor is kept", self.part.date)
@@ -340,11 +341,36 @@ class _Part:
         fixed = [t for t in tours if any(s.request in locked_ids for s in t.stops)]
         on_fixed = {s.request for t in fixed for s in t.stops if s.request}
         scope = [r for r in self.part.requests if r.id not in on_fixed and r.id not in conflicts]
+        began = time.perf_counter()
         current = [t for t in tours if t not in fixed]
-        columns = current + [t for t in history if t not in tours]
-        chosen = self._singles(scope, fixed, limit, seed, columns=columns, hint=len(current))
+        others = [t for t in history if t not in tours]
+        best = tours
+        # first the routed tours alone (a small model, solved fast), then with tours of two
+        # requests added, started from the best plan so far (its tours keep vehicle and crew)
+        chosen = self._singles(
+            scope, fixed, MASTER_FIRST * limit, seed, columns=current + others, hint=len(current)
+        )
         candidate = fixed + list(chosen.tours)
-        return candidate if self._rank(candidate) > self._rank(tours) else tours
+        if self._rank(candidate) > self._rank(best):
+            best = candidate
+        left = limit - (time.perf_counter() - began)
+        pairs = pair_tours(
+            scope,
+            self.part.vehicles,
+            self.part.escorts,
+            self.matrix,
+            cross_zab=self.part.cross_zab,
+            deadline=time.perf_counter() + PAIR_SHARE * left,
+        )
+        base = [t for t in best if t not in fixed]
+        rest = [t for t in current + others if t not in base]
+        left = limit - (time.perf_counter() - began)
+        if pairs and left > 0.2:
+            chosen = self._singles(scope, fixed, left, seed, columns=base + rest + pairs, hint=len(base))
+            candidate = fixed + list(chosen.tours)
+            if self._rank(candidate) > self._rank(best):
+                best = candidate
+        return best
 
     def _rank(self, tours: Iterable[Tour]) -> tuple[int, ...]:
         """Served requests per priority (5 first), then fewer metres: larger is better."""
@@ -502,7 +528,9 @@ class _Part:
 
 FIRST_ROUND_SHARE = 0.45
 FLOOR_SHARE = 0.15  # of a part's time: the floor (single tours by CP-SAT), computed first
-FILL_SHARE = 0.2  # of the rest: open requests inserted into tours, then alone on idle staff
+FILL_SHARE = 0.2  # of the rest: insertion, fill on idle staff and the master (most of it)
+MASTER_FIRST = 0.25  # of the master's time: routed tours and singles only
+PAIR_SHARE = 0.3  # of the master's remaining time at most: timing tours of two requests
 MIN_ROUND_S = 0.3
 
 
