@@ -195,6 +195,7 @@ PAGES: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/web/zfa/charter"): frozenset({F, ADM}),
     ("GET", "/web/zfa/charter/{charter_id}"): frozenset({F, Z, ADM}),
     ("POST", "/web/zfa/charter/{charter_id}/plan"): frozenset({F, ADM}),
+    ("POST", "/web/zfa/charter/{charter_id}/buchen"): frozenset({F, ADM}),
     ("GET", "/web/zab/dublin"): frozenset({Z, ADM}),
     ("POST", "/web/zab/dublin"): frozenset({Z, ADM}),
     ("GET", "/web/zab/touren/{tour_id}/fahrauftrag.pdf"): frozenset({Z, ADM}),

@@ -14,6 +14,7 @@ from sqlmodel import select
 from ltrako.core.db import transaction
 from ltrako.core.runtime import Runtime
 from ltrako.models import DublinTransfer, Flight, FlightLeg, MedicalReception, ReceptionStatus
+from ltrako.planning.tours import committed_tours
 from tests.aps.test_charter import _roster
 from tests.factories import request_body
 from tests.jobs import drain
@@ -198,11 +199,17 @@ def test_zfa_creates_chooses_plans_a_charter_and_prints_the_manifest(
     state = client.get(f"/web/jobs/{job_id}").json()
     assert state["status"] == "done" and "1 Fälle an Bord" in state["message"], state
     planned = client.get(state["target"])
-    assert "Ausländerbehörde Stadt Essen" in planned.text
+    assert "Ausländerbehörde Stadt Essen" in planned.text and 'id="buchen"' in planned.text
     manifest = client.get(f"/web/zfa/charter/{charter_id}/passagierliste.pdf")
     assert manifest.headers["content-type"] == "application/pdf"
     text = _pdf_text(manifest.content)
     assert f"Passagierliste Sammelcharter {charter_id} – 02.12.2026" in text and "E-2026-0400 (ALB)" in text
+    booked = client.post(f"/web/zfa/charter/{charter_id}/buchen")  # the feeders become committed tours
+    assert booked.status_code == 200 and "gebucht" in booked.text and 'id="buchen"' not in booked.text
+    with transaction(runtime.sessions) as session:
+        assert any(t.requests for t in committed_tours(session, flight_day).values())
+    again = client.post(f"/web/zfa/charter/{charter_id}/buchen")
+    assert "nicht (mehr) geplant" in again.text  # booked once only
     _as(client, auth, "zab", zab="ZAB-E")
     assert client.get(f"/web/zfa/charter/{charter_id}").status_code == 200  # the report, for the feeders
     assert client.get(f"/web/zfa/charter/{charter_id}/passagierliste.pdf").status_code == 403

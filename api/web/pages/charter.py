@@ -21,6 +21,7 @@ from ltrako.core.errors import InvalidInput, LtrakoError
 from ltrako.core.runtime import Runtime
 from ltrako.core.security import Principal
 from ltrako.planning import charter as service
+from ltrako.planning import charter_booking
 from ltrako.planning.charter_list import list_charters
 from ltrako.planning.names import read_names
 from ltrako.workers import jobs
@@ -160,7 +161,22 @@ def report(charter_id: int, request: Request, user: UserDep, runtime: RuntimeDep
         chosen=chosen,
         others=others,
         may_plan=policy.has_role(user, policy.CHARTER),
+        may_book=policy.has_role(user, policy.CHARTER) and charter.status.value == "planned" and bool(plan),
     )
+
+
+@router.post("/zfa/charter/{charter_id}/buchen", dependencies=[page_allow(*policy.CHARTER)])
+def book(charter_id: int, user: UserDep, runtime: RuntimeDep) -> Response:
+    """Book the planned selection: the feeders become committed tours of the ZABs' day plans."""
+    page = f"/web/zfa/charter/{charter_id}"
+    try:
+        with transaction(runtime.sessions) as session:
+            charter_booking.book_charter(
+                session, user, charter_id=charter_id, timezone=runtime.settings.timezone
+            )
+    except LtrakoError as exc:
+        return back_to(page, exc.message, "error")
+    return back_to(page, f"Charter {charter_id} gebucht: die Zubringer sind festgelegte Touren.")
 
 
 @router.post("/zfa/charter/{charter_id}/plan", dependencies=[page_allow(*policy.CHARTER)])
