@@ -17,22 +17,18 @@ from sqlmodel import Session, col, select
 from fixtures.reference import airport_timezone, is_known_airport
 from ltrako.core import audit
 from ltrako.core.clock import clock_of
-from ltrako.core.errors import NotFound
 from ltrako.core.security import Principal
 from ltrako.documents.pdf import Sheet, local_time
 from ltrako.documents.tours import transports_of
 from ltrako.models import (
     AuditAction,
-    Flight,
-    FlightLeg,
     TourEscort,
     TourStop,
-    TransitRequest,
     TransitStatus,
     TransportRequest,
 )
 from ltrako.planning.names import read_names
-from zfa.workflow import STATUS_LABELS_DE, require_zfa
+from zfa.workflow import STATUS_LABELS_DE, transit_with_flight
 
 BASIS_DE = {
     "directive_2003_110": "Richtlinie 2003/110/EG (Unterstützung bei der Durchbeförderung auf dem Luftweg)",
@@ -48,15 +44,7 @@ def airport_time(instant: dt.datetime, airport: str) -> str:
 def transit_pdf(
     session: Session, principal: Principal, *, transit_id: int, contact: str, timezone: str
 ) -> bytes:
-    require_zfa(principal)
-    row = session.get(TransitRequest, transit_id)
-    if row is None:
-        raise NotFound("Durchbeförderung", str(transit_id))
-    flight = session.get(Flight, row.flight_id)
-    assert flight is not None
-    legs = session.exec(
-        select(FlightLeg).where(FlightLeg.flight_id == row.flight_id).order_by(col(FlightLeg.seq))
-    ).all()
+    row, flight, legs = transit_with_flight(session, principal, transit_id)
     request_ids = set(
         session.exec(select(TransportRequest.id).where(TransportRequest.flight_id == row.flight_id)).all()
     )

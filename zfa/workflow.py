@@ -168,14 +168,10 @@ def withdraw(session: Session, principal: Principal, *, transit_id: int) -> Tran
     return row
 
 
-def document(session: Session, principal: Principal, *, transit_id: int) -> dict[str, Any]:
-    """The structured request for the federal police airport office (directive's fields we hold).
-
-    Names, travel documents and escort identities are not stored in ltrako; the office adds
-    them from the case file. Exported: requesting and requested state, transit airport, escort
-    mode, the flights in and out with times, transit duration, destination and pseudonymous
-    case references of the persons.
-    """
+def transit_with_flight(
+    session: Session, principal: Principal, transit_id: int
+) -> tuple[TransitRequest, Flight, list[FlightLeg]]:
+    """A transit request for the ZFA, with its flight and the flight's legs in order."""
     require_zfa(principal)
     row = session.get(TransitRequest, transit_id)
     if row is None:
@@ -185,6 +181,18 @@ def document(session: Session, principal: Principal, *, transit_id: int) -> dict
     legs = session.exec(
         select(FlightLeg).where(FlightLeg.flight_id == row.flight_id).order_by(col(FlightLeg.seq))
     ).all()
+    return row, flight, list(legs)
+
+
+def document(session: Session, principal: Principal, *, transit_id: int) -> dict[str, Any]:
+    """The structured request for the federal police airport office (directive's fields we hold).
+
+    Names, travel documents and escort identities are not stored in ltrako; the office adds
+    them from the case file. Exported: requesting and requested state, transit airport, escort
+    mode, the flights in and out with times, transit duration, destination and pseudonymous
+    case references of the persons.
+    """
+    row, flight, legs = transit_with_flight(session, principal, transit_id)
     inbound = next(g for g in legs if g.destination_iata == row.airport)
     outbound = next(g for g in legs if g.origin_iata == row.airport and g.seq > inbound.seq)
     audit.record(
