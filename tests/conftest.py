@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -38,12 +36,6 @@ TEST_SECRET = "test-secret-for-the-local-issuer-0123456789"
 # The tests' "now": a Friday before the days the tests plan (24–26 November 2026). Tests that need
 # another moment move their `clock`; nothing reads the machine's date.
 TEST_NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=ZoneInfo("Europe/Berlin"))
-
-if "faketime" in os.environ.get("LD_PRELOAD", ""):
-    # CI runs the suite once more under libfaketime at a far date (FAKETIME_DONT_FAKE_MONOTONIC=1,
-    # else every timed lock wait hangs). There time.sleep's absolute monotonic sleep fails with
-    # EINVAL, while an Event wait (relative) works: the same pause, for the rare test that pauses.
-    time.sleep = lambda seconds: threading.Event().wait(seconds) and None
 
 
 def _seed(url: str) -> None:
