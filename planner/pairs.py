@@ -68,7 +68,7 @@ def pair_tours(
                             wheel = first.wheelchair or second.wheelchair
                             if wheel and not any(v.wheelchair and v.depot == vehicle.depot for v in fleet):
                                 continue
-                            tour = _timed(matrix, vehicle, seq, windows[key])
+                            tour = time_order(matrix, vehicle, seq, windows[key])
                             if tour is not None:
                                 out.append(tour)
     return out
@@ -100,7 +100,7 @@ def _joint(a: Request, b: Request, pooled: bool) -> Request:
     )
 
 
-def _timed(
+def time_order(
     matrix: TravelMatrix, vehicle: Vehicle, seq: list[tuple[Request, bool]], windows: list[tuple[int, int]]
 ) -> Tour | None:
     visits: list[Visit] = []

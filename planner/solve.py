@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from planner.bound import served_by_priority, upper_bound
 from planner.build import allowed_vehicles, build_problem
+from planner.chains import Chains
 from planner.check import ensure_valid
 from planner.clock import Clock
 from planner.crew import Assignment, Crew, bind_crews, form_crews, trim
@@ -76,12 +77,13 @@ def solve(scenario: Scenario, params: SolveParams | None = None) -> Plan:
     if problems:
         log.error("plan failed validation, %d problems; dropping the tours concerned", len(problems))
         plan = _drop_invalid(scenario, plan, problems, began)
-    return with_bound(scenario, plan)
+    return with_bound(scenario, plan, BOUND_SHARE * params.time_limit_s)
 
 
-def with_bound(scenario: Scenario, plan: Plan) -> Plan:
+def with_bound(scenario: Scenario, plan: Plan, time_limit_s: float = 2.0) -> Plan:
     """The plan with `stats.bound` (per priority, what no plan can exceed) and `stats.optimal`."""
-    bound = upper_bound(scenario, plan, TravelMatrix(scenario.travel, scenario.locations))
+    matrix = TravelMatrix(scenario.travel, scenario.locations)
+    bound = upper_bound(scenario, plan, matrix, time_limit_s)
     optimal = served_by_priority(scenario, plan) == bound
     return dataclasses.replace(plan, stats=dataclasses.replace(plan.stats, bound=bound, optimal=optimal))
 
@@ -365,11 +367,47 @@ class _Part:
         base = [t for t in best if t not in fixed]
         rest = [t for t in current + others if t not in base]
         left = limit - (time.perf_counter() - began)
-        if pairs and left > 0.2:
-            chosen = self._singles(scope, fixed, left, seed, columns=base + rest + pairs, hint=len(base))
+        chains = Chains(
+            scope,
+            self.part.vehicles,
+            self.part.escorts,
+            self.matrix,
+            cross_zab=self.part.cross_zab,
+        )
+        grown = chains.grow(pairs + base, time.perf_counter() + CHAIN_SHARE * left, seed=seed)
+        pool = rest + pairs + grown
+        seen = set(pool)
+        # pricing: open requests put into the chosen tours give new columns; solved again from
+        # the best plan so far while that adds columns and time is left
+        for round_no in range(PRICING_ROUNDS):
+            left = limit - (time.perf_counter() - began)
+            if not pool or left < 0.2:
+                break
+            base = [t for t in best if t not in fixed]
+            share = left if round_no == PRICING_ROUNDS - 1 else left * PRICING_SHARE
+            chosen = self._singles(scope, fixed, share, seed, columns=base + pool, hint=len(base))
             candidate = fixed + list(chosen.tours)
             if self._rank(candidate) > self._rank(best):
                 best = candidate
+            served = {s.request for t in best for s in t.stops if s.request}
+            pending = [r for r in scope if r.id not in served and self._alone(r)]
+            left = limit - (time.perf_counter() - began)
+            if not pending or left < 0.4:
+                break
+            base = [t for t in best if t not in fixed]
+            new = [t for t in chains.extend(base, pending, time.perf_counter() + 0.2 * left) if t not in seen]
+            if not new:
+                break
+            seen.update(new)
+            pool += new
+        log.info(
+            "master: %d -> %d served, %d columns, %.1f of %.1f s",
+            sum(self._rank(tours)[:5]),
+            sum(self._rank(best)[:5]),
+            len(pool),
+            time.perf_counter() - began,
+            limit,
+        )
         return best
 
     def _rank(self, tours: Iterable[Tour]) -> tuple[int, ...]:
@@ -527,10 +565,14 @@ class _Part:
 
 
 FIRST_ROUND_SHARE = 0.45
+BOUND_SHARE = 0.06  # of the whole limit: the time-profile models of the bound (planner.bound)
 FLOOR_SHARE = 0.15  # of a part's time: the floor (single tours by CP-SAT), computed first
-FILL_SHARE = 0.2  # of the rest: insertion, fill on idle staff and the master (most of it)
+FILL_SHARE = 0.5  # of the rest: insertion, fill on idle staff and the master (most of it)
 MASTER_FIRST = 0.25  # of the master's time: routed tours and singles only
 PAIR_SHARE = 0.3  # of the master's remaining time at most: timing tours of two requests
+CHAIN_SHARE = 0.2  # of what is left then, at most: growing chains
+PRICING_ROUNDS = 3  # master solves with new columns from its open requests
+PRICING_SHARE = 0.5  # of the time left, for each solve but the last
 MIN_ROUND_S = 0.3
 
 
