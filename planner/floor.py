@@ -240,9 +240,10 @@ def single_tours(
             model.add_cumulative([iv for iv, _ in items], [1] * len(items), len(types[t].vehicles))
     for k, ns_k in per_class.items():
         model.add(sum(ns_k) <= len(classes[k].members))
-    model.maximize(
-        sum(sum(weight[r.priority] for r in c.requests) * x for c, x in zip(candidates, chosen, strict=True))
+    served = sum(
+        sum(weight[r.priority] for r in c.requests) * x for c, x in zip(candidates, chosen, strict=True)
     )
+    model.maximize(served)
     greedy = _greedy(candidates, types, classes, first=len(routed), hint=hint)
     for i in range(len(candidates)):
         choice = greedy.get(i)
@@ -260,17 +261,65 @@ def single_tours(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # no time to solve: the greedy choice
         hinted = [(candidates[i], t, counts) for i, (t, counts) in sorted(greedy.items())]
         return Singles(tuple(_expand(hinted, types, classes)), False, time.perf_counter() - began)
-    picked = [
-        (
-            c,
-            next(t for t, y in on_type[i].items() if solver.value(y)),
-            {k: solver.value(n) for k, n in crew[i].items()},
-        )
-        for i, c in enumerate(candidates)
-        if solver.value(chosen[i])
-    ]
+
+    def answer() -> list[tuple[_Candidate, int, dict[int, int]]]:
+        return [
+            (
+                c,
+                next(t for t, y in on_type[i].items() if solver.value(y)),
+                {k: solver.value(n) for k, n in crew[i].items()},
+            )
+            for i, c in enumerate(candidates)
+            if solver.value(chosen[i])
+        ]
+
+    picked = answer()
+    left = time_limit - (time.perf_counter() - began)
+    if status == cp_model.OPTIMAL and left > SECONDARY_MIN_S:
+        # served priority proven best over these columns: keep it, then fewer kilometres, then
+        # fewer crew hours (strictly lexicographic by weights: metres outweigh any crew seconds)
+        model.add(served >= round(solver.objective_value))
+        _hint_from(model, solver, chosen, on_type, crew)
+        span = max(1, sum(len(k.members) for k in classes) * MAX_SPAN_S)
+        metres = [_meters(c, matrix) for c in candidates]
+        if sum(metres) * span + span * len(candidates) < 2**62:  # the objective fits 64 bits
+            model.minimize(
+                sum(
+                    m * span * x + sum(ns.values()) * (c.timing.end - c.timing.start)
+                    for c, m, x, ns in zip(candidates, metres, chosen, crew, strict=True)
+                )
+            )
+            solver.parameters.max_time_in_seconds = SECONDARY_SHARE * left
+            if solver.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                picked = answer()  # the same served priority, fewer kilometres and crew hours
     tours = _expand(picked, types, classes)
     return Singles(tuple(tours), status == cp_model.OPTIMAL, time.perf_counter() - began)
+
+
+SECONDARY_MIN_S = 0.2  # time left after the first solve worth spending on kilometres and crew hours
+SECONDARY_SHARE = 0.5  # of that time at most: the caller may solve again with more columns
+MAX_SPAN_S = 10 * 3600  # no tour is longer (Arbeitszeitgesetz): bounds a crew's seconds on one tour
+
+
+def _meters(c: _Candidate, matrix: TravelMatrix) -> int:
+    return matrix.route_meters(c.depot, (s.location for s in c.timing.stops))
+
+
+def _hint_from(
+    model: cp_model.CpModel,
+    solver: cp_model.CpSolver,
+    chosen: list[cp_model.IntVar],
+    on_type: list[dict[int, cp_model.IntVar]],
+    crew: list[dict[int, cp_model.IntVar]],
+) -> None:
+    """The solver's answer as the model's hint for the next solve."""
+    model.clear_hints()  # type: ignore[no-untyped-call]
+    for x, ys, ns in zip(chosen, on_type, crew, strict=True):
+        model.add_hint(x, solver.value(x))
+        for y in ys.values():
+            model.add_hint(y, solver.value(y))
+        for n in ns.values():
+            model.add_hint(n, solver.value(n))
 
 
 def _greedy(

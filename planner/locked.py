@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from planner.model import Escort, LockedTour, Request, StopType, Tour, Vehicle
+from planner.model import Escort, LockedStop, LockedTour, Plan, Request, StopType, Tour, Vehicle
 from planner.schedule import Timing
 
 StopKey = tuple[str, StopType]
@@ -146,3 +146,28 @@ def crew_fits(
         and (not needs_medical or any(e.is_medical for e in members))
         and not any(requests[rid].wheelchair and not vehicle.wheelchair for rid, _ in stops)
     )
+
+
+def commit_all(plan: Plan) -> tuple[LockedTour, ...]:
+    """Every tour of the plan as a committed tour: same vehicle, crew and stop order."""
+    return tuple(
+        LockedTour(t.vehicle, t.escorts, tuple(LockedStop(s.request, s.type) for s in t.stops if s.request))
+        for t in plan.tours
+    )
+
+
+def kept(locked: Sequence[LockedTour], plan: Plan) -> int:
+    """How many of the committed tours the plan drives as committed: one tour with the same
+    vehicle and crew carrying all their requests in their order."""
+    count = 0
+    for c in locked:
+        ids = [s.request for s in c.stops]
+        holders = [t for t in plan.tours if any(s.request == ids[0] for s in t.stops)]
+        if len(holders) != 1:
+            continue
+        tour = holders[0]
+        order = [(s.request, s.type) for s in tour.stops if s.request]
+        wanted = [(s.request, s.type) for s in c.stops]
+        same_crew = (tour.vehicle, set(tour.escorts)) == (c.vehicle, set(c.escorts))
+        count += same_crew and [k for k in order if k in wanted] == wanted
+    return count

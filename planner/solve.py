@@ -297,10 +297,18 @@ class _Part:
         # the master keeps to its share: time a part leaves over goes to parts still waiting
         # for a worker (measured: taking it cost those parts more than the master gained)
         master_s = max(0.2, polish + reserve * 5 / 6 - time.perf_counter())
-        tours = self._master(tours, history, locked_ids, conflicts, master_s, params.seed)
         floor_tours = committed + list(floor.tours)
+        if self._rank(floor_tours) > self._rank(tours):
+            # the routed plan misses requests the floor serves: their floor tours replace the
+            # routed tours in their way, so the master starts from the better of both
+            log.info("part %s: the floor beats the routed plan; its tours are merged in", self.part.date)
+            history += tours
+            until = time.perf_counter() + master_s / 3
+            merged = self._merged(tours, floor.tours, locked_ids, until, params.seed)
+            tours = max(merged, floor_tours, key=self._rank)
+            master_s = max(0.2, polish + reserve * 5 / 6 - time.perf_counter())
+        tours = self._master(tours, history, locked_ids, conflicts, master_s, params.seed)
         if self._rank(floor_tours) > self._rank(tours):  # never lexicographically below the floor
-            log.info("part %s: the floor beats the routed plan; the floor is kept", self.part.date)
             tours = floor_tours
         served = {s.request for t in tours for s in t.stops if s.request}
         unassigned = [self._explain(r, conflicts) for r in self.part.requests if r.id not in served]
@@ -410,8 +418,38 @@ class _Part:
         )
         return best
 
+    def _merged(
+        self, tours: list[Tour], singles: Sequence[Tour], locked_ids: set[str], deadline: float, seed: int
+    ) -> list[Tour]:
+        """`tours` with room made for the requests the floor serves and they leave open, highest
+        priority first: a tour at a time (never a committed one, fewest requests first) gives
+        up its vehicle and crew, and the floor's model places the open request and that tour's
+        requests on what is free then; kept where lexicographically better."""
+        best = list(tours)
+        missing = sorted(
+            (self.requests[_first_request(t)] for t in singles),
+            key=lambda r: (-r.priority, r.pickup.earliest, r.id),
+        )
+        for r in missing:
+            if r.id in {s.request for t in best for s in t.stops} or time.perf_counter() > deadline:
+                continue
+            movable = [t for t in best if not any(s.request in locked_ids for s in t.stops)]
+            movable.sort(key=lambda t: (_pickups(t), abs(t.start - r.pickup.earliest)))
+            for tour in movable[:ROOM_TRIES]:
+                left = deadline - time.perf_counter()
+                if left < 0.05:
+                    break
+                fixed = [t for t in best if t is not tour]
+                freed = [self.requests[i] for i in {s.request for s in tour.stops if s.request}]
+                placed = self._singles([r, *freed], fixed, min(ROOM_S, left), seed)
+                candidate = fixed + list(placed.tours)
+                if self._rank(candidate) > self._rank(best):
+                    best = candidate
+                    break
+        return best
+
     def _rank(self, tours: Iterable[Tour]) -> tuple[int, ...]:
-        """Served requests per priority (5 first), then fewer metres: larger is better."""
+        """Served requests per priority (5 first), fewer metres, fewer crew seconds: larger is better."""
         return self._score(dict(enumerate(tours)))
 
     def _round(
@@ -459,7 +497,8 @@ class _Part:
         return self._fleets[zab]
 
     def _score(self, tours: dict[int, Tour]) -> tuple[int, ...]:
-        """Served requests per priority (highest first), then fewer metres: larger is better."""
+        """Served requests per priority (highest first), then fewer metres, then fewer crew
+        seconds: larger is better (the plan's strictly lexicographic objective)."""
         served = [
             self.requests[s.request]
             for t in tours.values()
@@ -467,7 +506,8 @@ class _Part:
             if s.type is StopType.PICKUP and s.request
         ]
         by_priority = tuple(sum(1 for r in served if r.priority == p) for p in range(5, 0, -1))
-        return (*by_priority, -_meters(self.matrix, self.vehicles, tours.values()))
+        crew_s = sum(len(t.escorts) * (t.end - t.start) for t in tours.values())
+        return (*by_priority, -_meters(self.matrix, self.vehicles, tours.values()), -crew_s)
 
     # ------------------------------------------------------------------ locked
     @functools.cached_property
@@ -574,6 +614,8 @@ CHAIN_SHARE = 0.2  # of what is left then, at most: growing chains
 PRICING_ROUNDS = 3  # master solves with new columns from its open requests
 PRICING_SHARE = 0.5  # of the time left, for each solve but the last
 MIN_ROUND_S = 0.3
+ROOM_TRIES = 12  # tours tried, one at a time, to make room for a request the floor serves
+ROOM_S = 0.3  # CP-SAT time for one such try (a handful of requests)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -587,6 +629,14 @@ class _Round:
     @property
     def served(self) -> set[str]:
         return {s.request for t in self.tours.values() for s in t.stops if s.request}
+
+
+def _pickups(tour: Tour) -> int:
+    return sum(1 for s in tour.stops if s.type is StopType.PICKUP)
+
+
+def _first_request(tour: Tour) -> str:
+    return next(s.request for s in tour.stops if s.request)
 
 
 def _meters(matrix: TravelMatrix, vehicles: dict[str, Vehicle], tours: Iterable[Tour]) -> int:

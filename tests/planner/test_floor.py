@@ -8,12 +8,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.bound import upper_bound
-from planner.model import Escort, Plan, PlanStats, Scenario, StopType, Unassigned, UnassignedReason, Vehicle
+from planner.model import (
+    Escort,
+    LocationKind,
+    Plan,
+    PlanStats,
+    Scenario,
+    StopType,
+    Unassigned,
+    UnassignedReason,
+    Vehicle,
+)
 from planner.params import SolveParams
 from planner.solve import floor_plan, solve
 from planner.travel import TravelMatrix
 from planner.validate import validate
-from tests.factories import H, request, tiny_scenario
+from tests.factories import H, location, request, tiny_scenario
 from tests.planner.test_properties import ZABS, requests, scenarios
 
 
@@ -155,3 +165,21 @@ def test_the_bound_counts_requests_feasible_alone_within_escort_time() -> None:
         scenario, escorts=tuple(dataclasses.replace(e, shift_end=12 * H) for e in scenario.escorts)
     )
     assert upper_bound(roomy, plan, matrix) == (3, 0, 0, 0, 0)
+
+
+def test_with_served_priority_proven_the_floor_takes_fewer_kilometres() -> None:
+    """Two vehicles of ZAB Essen, one parked in Köln: the ride from Essen is served either way,
+    and the vehicle at the Essen depot drives fewer kilometres (the greedy first choice, the
+    solver's hint, is the Köln one: its id sorts first)."""
+    base = tiny_scenario()
+    scenario = dataclasses.replace(
+        base,
+        locations=(*base.locations, location("ZAB-K", 50.94013, 7.00605, LocationKind.ZAB)),
+        vehicles=(
+            Vehicle("E-V0", "ZAB-E", "ZAB-K", 9, False, 4 * H, 23 * H),
+            Vehicle("E-V1", "ZAB-E", "ZAB-E", 9, False, 4 * H, 23 * H),
+        ),
+    )
+    floor, optimal = floor_plan(scenario)
+    assert optimal and validate(scenario, floor) == []
+    assert [t.vehicle for t in floor.tours] == ["E-V1"]

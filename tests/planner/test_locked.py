@@ -8,20 +8,14 @@ from collections import Counter
 
 from bench.nrw_mix import mixed_day
 from planner.io import read_plan, read_scenario, write_plan, write_scenario
-from planner.model import LockedStop, LockedTour, Plan, Scenario, StopType, UnassignedReason
+from planner.locked import commit_all, kept
+from planner.model import Plan, Scenario, StopType, UnassignedReason
 from planner.params import SolveParams
 from planner.solve import solve
 from planner.validate import validate
 from tests.factories import DAY
 
 PARAMS = SolveParams(time_limit_s=3, solution_limit=50, workers=1, seed=0)
-
-
-def lock_all(plan: Plan) -> tuple[LockedTour, ...]:
-    return tuple(
-        LockedTour(t.vehicle, t.escorts, tuple(LockedStop(s.request, s.type) for s in t.stops if s.request))
-        for t in plan.tours
-    )
 
 
 def through_the_exchange_format(scenario: Scenario) -> tuple[Scenario, Plan]:
@@ -42,6 +36,7 @@ def assert_kept(scenario: Scenario, plan: Plan) -> None:
         wanted = [(s.request, s.type) for s in locked.stops]
         assert [k for k in order if k in wanted] == wanted
     assert not any(u.reason is UnassignedReason.OTHER for u in plan.unassigned)
+    assert kept(scenario.locked, plan) == len(scenario.locked)
 
 
 def test_cross_zab_rerun_keeps_every_first_pass_tour_including_shared_vehicles() -> None:
@@ -50,7 +45,7 @@ def test_cross_zab_rerun_keeps_every_first_pass_tour_including_shared_vehicles()
     assert validate(day, first) == []
     assert any(n > 1 for n in Counter(t.vehicle for t in first.tours).values())  # premise: shared vehicles
     rerun, plan = through_the_exchange_format(
-        dataclasses.replace(day, cross_zab=True, locked=lock_all(first))
+        dataclasses.replace(day, cross_zab=True, locked=commit_all(first))
     )
     assert_kept(rerun, plan)
     assert plan.stats.served >= first.stats.served
@@ -71,5 +66,5 @@ def test_tours_taken_over_from_another_zab_survive_the_next_rerun() -> None:
         if any(s.request and zab_of[s.request] != vehicle_zab[t.vehicle] for s in t.stops)
     ]
     assert taken_over  # premise: some requests ride with another ZAB
-    rerun, plan = through_the_exchange_format(dataclasses.replace(day, locked=lock_all(second)))
+    rerun, plan = through_the_exchange_format(dataclasses.replace(day, locked=commit_all(second)))
     assert_kept(rerun, plan)
