@@ -27,7 +27,7 @@ relaxations at once, each of which every valid plan satisfies:
    required escorts aboard do not exceed the seats of the vehicles within their hours. Sharper:
    a tour leaves its depot no later than the pickup's latest time minus the direct travel from
    the nearest depot, and returns no earlier than the earliest dropoff departure plus the
-   direct travel back (triangle inequality, a minute's slack for rounding); its crew's shifts
+   direct travel back (triangle inequality; slack: the validator's 60-s tolerance, twice); its crew's shifts
    cover the whole tour. So the requests that must leave before the next shift start count
    against the escorts who started by then, and those that cannot be back before a shift
    end against the escorts who end later: one cumulative constraint per shift start and per
@@ -111,7 +111,7 @@ def upper_bound(
     return tuple(total)
 
 
-SLACK_S = 60  # travel times are rounded to seconds: the triangle inequality holds up to this
+SLACK_S = 60  # the validator's tolerance (spec rule 2), also covering rounding of travel times
 
 
 def profile_bound(
@@ -131,19 +131,19 @@ def profile_bound(
     for k, r in enumerate(requests):
         service_p, service_d = r.pickup.service_min * 60, r.dropoff.service_min * 60
         ride = max(0, matrix.time(r.pickup.location, r.dropoff.location) - SLACK_S)
-        lo = r.pickup.earliest + service_p
-        hi = min(r.pickup.latest + service_p, r.dropoff.latest - ride)
+        lo = r.pickup.earliest - SLACK_S + service_p  # the validator's tolerance at both ends
+        hi = min(r.pickup.latest + SLACK_S + service_p, r.dropoff.latest + SLACK_S - ride)
         if hi < lo:
             continue  # no timing reaches the dropoff in its window
         x = model.new_bool_var(f"x{k}")
         start = model.new_int_var(lo, hi, f"s{k}")
         aboard = model.new_optional_fixed_size_interval_var(start, ride, x, f"a{k}")
-        leave = r.pickup.latest - min(matrix.time(d, r.pickup.location) for d in depots) + SLACK_S
+        leave = r.pickup.latest - min(matrix.time(d, r.pickup.location) for d in depots) + 2 * SLACK_S
         back = (
             max(lo + ride, r.dropoff.earliest)
             + service_d
             + min(matrix.time(r.dropoff.location, d) for d in depots)
-            - SLACK_S
+            - 2 * SLACK_S
         )
         chosen.append(x)
         items.append((r, aboard, leave, back))
