@@ -304,10 +304,19 @@ class _Part:
             log.info("part %s: the floor beats the routed plan; its tours are merged in", self.part.date)
             history += tours
             until = time.perf_counter() + master_s / 3
-            merged = self._merged(tours, floor.tours, locked_ids, until, params.seed)
+            missing = [self.requests[_first_request(t)] for t in floor.tours]
+            merged = self._merged(tours, missing, locked_ids, until, params.seed)
             tours = max(merged, floor_tours, key=self._rank)
             master_s = max(0.2, polish + reserve * 5 / 6 - time.perf_counter())
         tours = self._master(tours, history, locked_ids, conflicts, master_s, params.seed)
+        end = polish + reserve * 5 / 6
+        served = {s.request for t in tours for s in t.stops if s.request}
+        still_open = [r for r in free if r.id not in served and self._alone(r)]
+        if still_open and end - time.perf_counter() > MIN_ROUND_S:
+            # time the master left over: the same room-making for every request still open
+            before = self._rank(tours)
+            tours = self._merged(tours, still_open, locked_ids, end, params.seed)
+            log.info("room after the master: %s -> %s", before[:5], self._rank(tours)[:5])
         if self._rank(floor_tours) > self._rank(tours):  # never lexicographically below the floor
             tours = floor_tours
         served = {s.request for t in tours for s in t.stops if s.request}
@@ -419,18 +428,14 @@ class _Part:
         return best
 
     def _merged(
-        self, tours: list[Tour], singles: Sequence[Tour], locked_ids: set[str], deadline: float, seed: int
+        self, tours: list[Tour], missing: Sequence[Request], locked_ids: set[str], deadline: float, seed: int
     ) -> list[Tour]:
-        """`tours` with room made for the requests the floor serves and they leave open, highest
-        priority first: a tour at a time (never a committed one, fewest requests first) gives
-        up its vehicle and crew, and the floor's model places the open request and that tour's
+        """`tours` with room made for `missing` requests they leave open, highest priority
+        first: a tour at a time (never a committed one, fewest requests first) gives up its
+        vehicle and crew, and the floor's model places the open request and that tour's
         requests on what is free then; kept where lexicographically better."""
         best = list(tours)
-        missing = sorted(
-            (self.requests[_first_request(t)] for t in singles),
-            key=lambda r: (-r.priority, r.pickup.earliest, r.id),
-        )
-        for r in missing:
+        for r in sorted(missing, key=lambda r: (-r.priority, r.pickup.earliest, r.id)):
             if r.id in {s.request for t in best for s in t.stops} or time.perf_counter() > deadline:
                 continue
             movable = [t for t in best if not any(s.request in locked_ids for s in t.stops)]
