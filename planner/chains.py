@@ -103,7 +103,8 @@ class Chains:
 
     def grow(self, seeds: Sequence[Tour], deadline: float, *, seed: int = 0, variants: int = 2) -> list[Tour]:
         """Chains grown from every request and every seed tour (`variants` ways each: first
-        without a larger crew, then allowing one at a price), highest priority first."""
+        without a larger crew, then allowing one at a price, further ones with random ties),
+        highest priority first."""
         rng = random.Random(seed)
         out: list[Tour] = []
         starts: list[tuple[str, Order, Tour | None]] = []
@@ -147,9 +148,7 @@ class Chains:
                         if not self._fits(seq):
                             continue
                         timed = self._time(zab, seq)
-                        if timed is not None and (
-                            best is None or timed.end - timed.start < best.end - best.start
-                        ):
+                        if timed is not None and (best is None or _length(timed) < _length(best)):
                             best = timed
                 if best is not None:
                     out.append(best)
