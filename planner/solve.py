@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import logging
 import multiprocessing
 import time
@@ -431,21 +432,23 @@ class _Part:
         self, tours: list[Tour], missing: Sequence[Request], locked_ids: set[str], deadline: float, seed: int
     ) -> list[Tour]:
         """`tours` with room made for `missing` requests they leave open, highest priority
-        first: a tour at a time (never a committed one, fewest requests first) gives up its
-        vehicle and crew, and the floor's model places the open request and that tour's
-        requests on what is free then; kept where lexicographically better."""
+        first: a tour at a time (never a committed one, fewest requests first), then two at
+        once, gives up vehicle and crew, and the floor's model places the open request and
+        those tours' requests on what is free then; kept where lexicographically better."""
         best = list(tours)
         for r in sorted(missing, key=lambda r: (-r.priority, r.pickup.earliest, r.id)):
             if r.id in {s.request for t in best for s in t.stops} or time.perf_counter() > deadline:
                 continue
             movable = [t for t in best if not any(s.request in locked_ids for s in t.stops)]
             movable.sort(key=lambda t: (_pickups(t), abs(t.start - r.pickup.earliest)))
-            for tour in movable[:ROOM_TRIES]:
+            groups: list[tuple[Tour, ...]] = [(t,) for t in movable[:ROOM_TRIES]]
+            groups += itertools.combinations(movable[:ROOM_PAIRS], 2)  # vehicle and crew from two tours
+            for group in groups:
                 left = deadline - time.perf_counter()
                 if left < 0.05:
                     break
-                fixed = [t for t in best if t is not tour]
-                freed = [self.requests[i] for i in {s.request for s in tour.stops if s.request}]
+                fixed = [t for t in best if t not in group]
+                freed = [self.requests[i] for i in {s.request for t in group for s in t.stops if s.request}]
                 placed = self._singles([r, *freed], fixed, min(ROOM_S, left), seed)
                 candidate = fixed + list(placed.tours)
                 if self._rank(candidate) > self._rank(best):
@@ -621,6 +624,7 @@ PRICING_SHARE = 0.5  # of the time left, for each solve but the last
 MIN_ROUND_S = 0.3
 ROOM_TRIES = 12  # tours tried, one at a time, to make room for a request the floor serves
 ROOM_S = 0.3  # CP-SAT time for one such try (a handful of requests)
+ROOM_PAIRS = 6  # then two tours at once, among this many first ones
 
 
 @dataclasses.dataclass(frozen=True)
