@@ -84,18 +84,10 @@ def upper_bound(
     total = [0] * len(PRIORITIES)
     remaining = len(candidates)
     for zab, requests in pools.items():
-        escort_s = sum(
-            min(e.shift_end - e.shift_start, MAX_TOUR_S)
-            for e in scenario.escorts
-            if zab is None or e.zab == zab
-        )
-        seat_s = sum(
-            max(0, v.seats - 1) * max(0, v.available_until - v.available_from)
-            for v in scenario.vehicles
-            if zab is None or v.zab == zab
-        )
         staff = [e for e in scenario.escorts if zab is None or e.zab == zab]
         fleet = [v for v in scenario.vehicles if zab is None or v.zab == zab]
+        escort_s = sum(min(e.shift_end - e.shift_start, MAX_TOUR_S) for e in staff)
+        seat_s = sum(max(0, v.seats - 1) * max(0, v.available_until - v.available_from) for v in fleet)
         for i, p in enumerate(PRIORITIES):
             level = [r for r in requests if r.priority == p]
             ride = {r.id: matrix.time(r.pickup.location, r.dropoff.location) for r in level}

@@ -14,7 +14,6 @@ every prefix of two or more requests is a column.
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -101,11 +100,9 @@ class Chains:
         self._windows: dict[tuple[str, Need], list[tuple[int, int]]] = {}
         self._timed: dict[tuple[str, tuple[tuple[str, bool], ...]], Tour | None] = {}
 
-    def grow(self, seeds: Sequence[Tour], deadline: float, *, seed: int = 0, variants: int = 2) -> list[Tour]:
-        """Chains grown from every request and every seed tour (`variants` ways each: first
-        without a larger crew, then allowing one at a price, further ones with random ties),
-        highest priority first."""
-        rng = random.Random(seed)
+    def grow(self, seeds: Sequence[Tour], deadline: float) -> list[Tour]:
+        """Chains grown from every request and every seed tour, two ways each (first without a
+        larger crew, then allowing one at a price), highest priority first."""
         out: list[Tour] = []
         starts: list[tuple[str, Order, Tour | None]] = []
         for r in sorted(self.requests, key=lambda r: (-r.priority, r.pickup.earliest, r.id)):
@@ -116,14 +113,11 @@ class Chains:
             order = order_of(t, self.by_id)
             if order and t.vehicle in self._zab_of:
                 starts.append((self._zab_of[t.vehicle], order, t))
-        for variant in range(variants):
+        for strict in (True, False):
             for zab, order, tour in starts:
                 if time.perf_counter() > deadline:
                     return out
-                grown = self._grow(
-                    zab, order, tour, deadline, strict=variant == 0, rng=rng if variant > 1 else None
-                )
-                out += grown
+                out += self._grow(zab, order, tour, deadline, strict=strict)
         return out
 
     def extend(self, tours: Sequence[Tour], open_requests: Sequence[Request], deadline: float) -> list[Tour]:
@@ -154,7 +148,7 @@ class Chains:
                     out.append(best)
                     grown = order_of(best, self.by_id)
                     if grown:
-                        out += self._grow(zab, grown, best, deadline, strict=True, rng=None)
+                        out += self._grow(zab, grown, best, deadline, strict=True)
         return out
 
     def _fits(self, order: Order) -> bool:
@@ -175,7 +169,6 @@ class Chains:
         deadline: float,
         *,
         strict: bool,
-        rng: random.Random | None,
     ) -> list[Tour]:
         """Requests appended one after the other to `order` (timed as `tour`, if given):
         every timed step is a column."""
@@ -199,8 +192,7 @@ class Chains:
                 if strict and growth:
                     continue
                 idle = max(reach, b.pickup.earliest) - last_drop
-                jitter = rng.random() * 900 if rng else 0.0
-                options.append((idle + CREW_GROWTH_S * growth + jitter, b.id, b))
+                options.append((idle + CREW_GROWTH_S * growth, b.id, b))
             options.sort(key=lambda o: (o[0], o[1]))
             for _, _, b in options[:TRIES]:
                 timed = self._time(zab, order + alone(b))

@@ -392,7 +392,7 @@ class _Part:
             self.matrix,
             cross_zab=self.part.cross_zab,
         )
-        grown = chains.grow(pairs + base, time.perf_counter() + CHAIN_SHARE * left, seed=seed)
+        grown = chains.grow(pairs + base, time.perf_counter() + CHAIN_SHARE * left)
         pool = rest + pairs + grown
         seen = set(pool)
         # pricing: open requests put into the chosen tours give new columns; solved again from
