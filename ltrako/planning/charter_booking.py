@@ -32,7 +32,7 @@ from ltrako.models import (
 )
 from ltrako.planning import convert
 from ltrako.planning.tour import keeps_commitment
-from ltrako.planning.tours import committed_tours, conflicts, save_committed
+from ltrako.planning.tours import commit_beside, committed_tours
 from ltrako.requests.submission import default_escorts_required
 from planner import model as pm
 from planner.clock import Clock as DayClock
@@ -121,11 +121,9 @@ def book_charter(session: Session, principal: Principal, *, charter_id: int, tim
             raise Conflict(
                 f"Die Tour von {tour.vehicle} wurde seit der Planung geändert; Sammelcharter neu planen."
             )
-        problems = conflicts(committed, day_tour, existing)
-        if problems:
-            raise Conflict("; ".join(problems) + "; Sammelcharter neu planen.")
-        save_committed(session, charter.flight_date, day_tour, existing)
-        committed = committed_tours(session, charter.flight_date)
+        committed = commit_beside(
+            session, charter.flight_date, committed, day_tour, existing, "Sammelcharter neu planen."
+        )
     charter.status = CharterStatus.BOOKED
     session.add(charter)
     audit.updated(

@@ -31,7 +31,7 @@ from ltrako.planning import convert, roster
 from ltrako.planning.dayplan import Solver, ensure_valid_plan
 from ltrako.planning.scenario import export_scenario
 from ltrako.planning.tour import DayTour, keeps_commitment
-from ltrako.planning.tours import committed_tours, conflicts, save_committed
+from ltrako.planning.tours import commit_beside, committed_tours
 from ltrako.requests import lifecycle
 from planner import model as pm
 from planner.clock import Clock as DayClock
@@ -207,11 +207,8 @@ def confirm(session: Session, principal: Principal, *, repair_id: int, timezone:
             raise Conflict(
                 f"Die Tour von {tour.vehicle} wurde inzwischen geändert; Reparatur neu vorschlagen."
             )
-        problems = conflicts(committed, tour, existing)
-        if problems:
-            raise Conflict("; ".join(problems) + "; Reparatur neu vorschlagen.")
-        save_committed(session, repair.day, tour, existing)
-        committed = committed_tours(session, repair.day)
+        again = "Reparatur neu vorschlagen."
+        committed = commit_beside(session, repair.day, committed, tour, existing, again)
     for request_id in repair.pool:
         if not lifecycle.claim(
             session, request_id, CARRIED, S.IN_POOL, actor=principal, reason_code="no_staff"

@@ -48,6 +48,23 @@ def conflicts(committed: dict[TourKey, DayTour], tour: DayTour, existing: DayTou
     return problems
 
 
+def commit_beside(
+    session: Session,
+    day: dt.date,
+    committed: dict[TourKey, DayTour],
+    tour: DayTour,
+    existing: DayTour | None,
+    again: str,
+) -> dict[TourKey, DayTour]:
+    """Commit `tour` beside the day's other committed tours, or refuse (Conflict naming the
+    clash, then `again`: what the user should do); the day's committed tours after it."""
+    problems = conflicts(committed, tour, existing)
+    if problems:
+        raise Conflict("; ".join(problems) + f"; {again}")
+    save_committed(session, day, tour, existing)
+    return committed_tours(session, day)
+
+
 def save_committed(session: Session, day: dt.date, tour: DayTour, existing: DayTour | None) -> Tour:
     """Write `tour` as a committed tour of the day (replacing `existing`'s crew and stops).
 
