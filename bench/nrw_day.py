@@ -33,6 +33,7 @@ from pathlib import Path
 
 from bench.nrw_mix import mixed_day
 from fixtures.demo_day import generate_day
+from planner.bound import served_by_priority
 from planner.diagnose import Fleet, feasible_alone
 from planner.io import read_plan, read_scenario, write_plan, write_scenario
 from planner.locked import commit_all, kept
@@ -113,8 +114,8 @@ def _row(
     floor: tuple[Plan, bool],
 ) -> Row:
     served = {s.request for t in plan.tours for s in t.stops if s.request}
-    levels = _by_priority(scenario, plan)
-    floor_levels = _by_priority(scenario, floor[0])
+    levels = served_by_priority(scenario, plan)
+    floor_levels = served_by_priority(scenario, floor[0])
     bound = plan.stats.bound or (0,) * 5
     return Row(
         family=family,
@@ -142,13 +143,6 @@ def _row(
         bound_by_priority=_levels(bound),
         gap_by_priority=_levels([b - s for b, s in zip(bound, levels, strict=True)]),
         optimal=bool(plan.stats.optimal),
-    )
-
-
-def _by_priority(scenario: Scenario, plan: Plan) -> tuple[int, ...]:
-    served = {s.request for t in plan.tours for s in t.stops if s.request}
-    return tuple(
-        sum(1 for r in scenario.requests if r.id in served and r.priority == p) for p in range(5, 0, -1)
     )
 
 
