@@ -2,7 +2,10 @@
 
 Restriction: each tour carries exactly one request and is timed by `schedule` for one of the
 request's candidate windows (every maximal crew window of its ZAB's staff on duty, intersected
-with a free part of a vehicle's day). Within that restriction the model is exact:
+with a free part of a vehicle's day), shortest first; the model may run the whole tour later by
+up to its *slack* (every stop still within its window: travel, waits, breaks and rides are the
+same when all times move together), within the hours of the chosen vehicle and of every escort
+class aboard. Within that restriction the model is exact:
 
 - a vehicle runs at most one tour at a time: vehicles that are interchangeable (same ZAB,
   depot, hours, seats, wheelchair, no fixed tour) form a *type*; tours of a type never overlap
@@ -30,12 +33,12 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
 from planner.diagnose import crew_windows, visits_of
-from planner.model import Escort, Request, StopType, Tour, Vehicle
+from planner.model import Escort, Request, Stop, StopType, Tour, Vehicle
 from planner.schedule import Timing, schedule
 from planner.travel import TravelMatrix
 
@@ -59,6 +62,7 @@ class _Type:
     wheelchair: bool
     vehicles: tuple[Vehicle, ...]
     free: tuple[Interval, ...]  # parts of the day not taken by fixed tours
+    busy: tuple[Interval, ...] = ()  # the fixed tours' times (a type of one vehicle)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +90,9 @@ class _Candidate:
     female: bool
     medical: bool
     origin: Tour | None = None  # the routed tour this column is (its vehicle and crew: the hint)
+    slack: int = 0  # seconds the whole tour may start later: every stop still in its window
+    type_shift: dict[int, Interval] = field(default_factory=dict)  # later starts each type allows
+    class_shift: dict[int, Interval] = field(default_factory=dict)  # and each escort class
 
     @property
     def key(self) -> str:
@@ -94,7 +101,7 @@ class _Candidate:
 
 def _single(r: Request, zab: str, depot: str, timing: Timing) -> _Candidate:
     low, high = crew_bounds(r)
-    return _Candidate(
+    candidate = _Candidate(
         (r,),
         zab,
         depot,
@@ -107,6 +114,31 @@ def _single(r: Request, zab: str, depot: str, timing: Timing) -> _Candidate:
         r.requires_female_escort,
         r.requires_medical_escort,
     )
+    candidate.slack = _slack(timing.stops, {r.id: r})
+    return candidate
+
+
+def _slack(stops: Sequence[Stop], requests: dict[str, Request]) -> int:
+    """How much later the whole tour may run: travel, waits, breaks and rides stay the same
+    when every time moves by the same amount, so only the stops' latest starts limit it."""
+    room = [
+        (requests[s.request].pickup if s.type is StopType.PICKUP else requests[s.request].dropoff).latest
+        - s.start
+        for s in stops
+        if s.request and s.type is not StopType.BREAK
+    ]
+    return max(0, min(room, default=0))
+
+
+def shifted(tour: Tour, delta: int) -> Tour:
+    """The same tour `delta` seconds later."""
+    if not delta:
+        return tour
+    stops = tuple(
+        replace(s, arrival=s.arrival + delta, start=s.start + delta, departure=s.departure + delta)
+        for s in tour.stops
+    )
+    return replace(tour, start=tour.start + delta, end=tour.end + delta, stops=stops)
 
 
 def _of_tour(tour: Tour, vehicle: Vehicle, requests: dict[str, Request]) -> _Candidate:
@@ -128,7 +160,7 @@ def _of_tour(tour: Tour, vehicle: Vehicle, requests: dict[str, Request]) -> _Can
     low = max(1, low)
     high = max(low, 2 if female and medical else 1)
     timing = Timing(tour.start, tour.end, tour.stops)
-    return _Candidate(
+    candidate = _Candidate(
         tuple(members),
         vehicle.zab,
         vehicle.depot,
@@ -142,6 +174,8 @@ def _of_tour(tour: Tour, vehicle: Vehicle, requests: dict[str, Request]) -> _Can
         medical,
         tour,
     )
+    candidate.slack = _slack(tour.stops, requests)
+    return candidate
 
 
 def crew_bounds(request: Request) -> tuple[int, int]:
@@ -200,6 +234,7 @@ def single_tours(
     chosen: list[cp_model.IntVar] = []
     on_type: list[dict[int, cp_model.IntVar]] = []
     crew: list[dict[int, cp_model.IntVar]] = []
+    shifts: list[cp_model.IntVar | int] = []
     per_request: dict[str, list[cp_model.IntVar]] = defaultdict(list)
     per_type: dict[int, list[tuple[cp_model.IntervalVar, cp_model.IntVar]]] = defaultdict(list)
     per_class: dict[int, list[cp_model.IntVar]] = defaultdict(list)
@@ -211,11 +246,24 @@ def single_tours(
         low, high = c.low, c.high
         ys = {t: model.new_bool_var(f"y{i}_{t}") for t in c.types}
         model.add(sum(ys.values()) == x)
+        # the later start: a variable where the tour has slack, kept within what the chosen
+        # vehicle type's hours and every escort class aboard allow
+        delta = model.new_int_var(0, c.slack, f"d{i}") if c.slack else 0
+        shifts.append(delta)
+        duration = c.timing.end - c.timing.start
         for t, y in ys.items():
-            duration = c.timing.end - c.timing.start
-            interval = model.new_optional_fixed_size_interval_var(c.timing.start, duration, y, f"iv{i}_{t}")
+            start = c.timing.start + delta
+            interval = model.new_optional_fixed_size_interval_var(start, duration, y, f"iv{i}_{t}")
+            if not isinstance(delta, int):
+                _keep_within(model, delta, c.type_shift[t], c.slack, y)
             per_type[t].append((interval, y))
         ns = {k: model.new_int_var(0, min(high, len(classes[k].members)), f"n{i}_{k}") for k in c.classes}
+        if not isinstance(delta, int):
+            for k, n in ns.items():
+                if c.class_shift[k] != (0, c.slack):
+                    aboard = model.new_bool_var(f"a{i}_{k}")
+                    model.add(n <= min(high, len(classes[k].members)) * aboard)
+                    _keep_within(model, delta, c.class_shift[k], c.slack, aboard)
         crew.append(ns)
         on_type.append(ys)
         size = sum(ns.values())
@@ -235,7 +283,10 @@ def single_tours(
         model.add_at_most_one(xs)
     for t, items in per_type.items():
         if len(types[t].vehicles) == 1:
-            model.add_no_overlap([iv for iv, _ in items])
+            busy = [
+                model.new_fixed_size_interval_var(lo, hi - lo, f"busy{t}_{lo}") for lo, hi in types[t].busy
+            ]
+            model.add_no_overlap([iv for iv, _ in items] + busy)
         else:
             model.add_cumulative([iv for iv, _ in items], [1] * len(items), len(types[t].vehicles))
     for k, ns_k in per_class.items():
@@ -252,22 +303,26 @@ def single_tours(
             model.add_hint(y, choice is not None and choice[0] == t)
         for k, n in crew[i].items():
             model.add_hint(n, 0 if choice is None else choice[1].get(k, 0))
+        delta = shifts[i]
+        if not isinstance(delta, int):
+            model.add_hint(delta, 0)  # the greedy choice runs every tour as timed
 
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.2, time_limit - (time.perf_counter() - began))
-    solver.parameters.num_workers = 1
+    solver.parameters.num_workers = CP_SAT_WORKERS
     solver.parameters.random_seed = seed
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # no time to solve: the greedy choice
-        hinted = [(candidates[i], t, counts) for i, (t, counts) in sorted(greedy.items())]
+        hinted = [(candidates[i], t, counts, 0) for i, (t, counts) in sorted(greedy.items())]
         return Singles(tuple(_expand(hinted, types, classes)), False, time.perf_counter() - began)
 
-    def answer() -> list[tuple[_Candidate, int, dict[int, int]]]:
+    def answer() -> list[tuple[_Candidate, int, dict[int, int], int]]:
         return [
             (
                 c,
                 next(t for t, y in on_type[i].items() if solver.value(y)),
                 {k: solver.value(n) for k, n in crew[i].items()},
+                solver.value(shifts[i]),
             )
             for i, c in enumerate(candidates)
             if solver.value(chosen[i])
@@ -279,7 +334,7 @@ def single_tours(
         # served priority proven best over these columns: keep it, then fewer kilometres, then
         # fewer crew hours (strictly lexicographic by weights: metres outweigh any crew seconds)
         model.add(served >= round(solver.objective_value))
-        _hint_from(model, solver, chosen, on_type, crew)
+        _hint_from(model, solver, chosen, on_type, crew, shifts)
         span = max(1, sum(len(k.members) for k in classes) * MAX_SPAN_S)
         metres = [_meters(c, matrix) for c in candidates]
         if sum(metres) * span + span * len(candidates) < 2**62:  # the objective fits 64 bits
@@ -296,6 +351,10 @@ def single_tours(
     return Singles(tuple(tours), status == cp_model.OPTIMAL, time.perf_counter() - began)
 
 
+# two search threads even where two parts are solved at once on two cores: the second thread
+# runs CP-SAT's neighbourhood searches, which find better choices in half the CPU time than the
+# default search alone (bench, issue 17 fourth round: 629 vs 618 served over 20 parts, 4 s each)
+CP_SAT_WORKERS = 2
 SECONDARY_MIN_S = 0.2  # time left after the first solve worth spending on kilometres and crew hours
 SECONDARY_SHARE = 0.5  # of that time at most: the caller may solve again with more columns
 MAX_SPAN_S = 10 * 3600  # no tour is longer (Arbeitszeitgesetz): bounds a crew's seconds on one tour
@@ -305,17 +364,29 @@ def _meters(c: _Candidate, matrix: TravelMatrix) -> int:
     return matrix.route_meters(c.depot, (s.location for s in c.timing.stops))
 
 
+def _keep_within(
+    model: cp_model.CpModel, delta: cp_model.IntVar, allowed: Interval, slack: int, when: cp_model.IntVar
+) -> None:
+    if allowed[0] > 0:
+        model.add(delta >= allowed[0]).only_enforce_if(when)
+    if allowed[1] < slack:
+        model.add(delta <= allowed[1]).only_enforce_if(when)
+
+
 def _hint_from(
     model: cp_model.CpModel,
     solver: cp_model.CpSolver,
     chosen: list[cp_model.IntVar],
     on_type: list[dict[int, cp_model.IntVar]],
     crew: list[dict[int, cp_model.IntVar]],
+    shifts: list[cp_model.IntVar | int],
 ) -> None:
     """The solver's answer as the model's hint for the next solve."""
     model.clear_hints()  # type: ignore[no-untyped-call]
-    for x, ys, ns in zip(chosen, on_type, crew, strict=True):
+    for x, ys, ns, delta in zip(chosen, on_type, crew, shifts, strict=True):
         model.add_hint(x, solver.value(x))
+        if not isinstance(delta, int):
+            model.add_hint(delta, solver.value(delta))
         for y in ys.values():
             model.add_hint(y, solver.value(y))
         for n in ns.values():
@@ -367,7 +438,7 @@ def _greedy(
             continue
         size = sum(crew.values())
         for t in c.types:
-            if types[t].seats < c.persons + size:
+            if types[t].seats < c.persons + size or not _as_timed(c, types[t], t):
                 continue
             points = [start] + [lo for lo, _ in used[t] if start <= lo < end]
             busiest = max(sum(1 for lo, hi in used[t] if lo <= p < hi) for p in points)
@@ -381,9 +452,15 @@ def _greedy(
     return out
 
 
+def _as_timed(c: _Candidate, kind: _Type, t: int) -> bool:
+    """Whether vehicles of the type can run the candidate unshifted (the greedy choice does)."""
+    start, end = c.timing.start, c.timing.end
+    return c.type_shift[t][0] == 0 and any(g[0] <= start and end <= g[1] for g in kind.free)
+
+
 def _greedy_crew(c: _Candidate, classes: list[_Class], left: list[int], low: int) -> dict[int, int] | None:
     counts: dict[int, int] = defaultdict(int)
-    avail = {k: left[k] for k in c.classes if left[k] > 0}
+    avail = {k: left[k] for k in c.classes if left[k] > 0 and c.class_shift[k][0] == 0}
 
     def take(want: Callable[[_Class], bool]) -> bool:
         k = next((k for k in avail if avail[k] > 0 and want(classes[k])), None)
@@ -420,7 +497,15 @@ def _types(vehicles: Sequence[Vehicle], fixed: Sequence[Tour]) -> list[_Type]:
     for members in groups.values():
         v = members[0]
         out.append(
-            _Type(v.zab, v.depot, v.seats, v.wheelchair, tuple(members), tuple(_free(v, taken.get(v.id, []))))
+            _Type(
+                v.zab,
+                v.depot,
+                v.seats,
+                v.wheelchair,
+                tuple(members),
+                tuple(_free(v, taken.get(v.id, []))),
+                tuple(sorted(taken.get(v.id, []))),
+            )
         )
     return out
 
@@ -499,41 +584,51 @@ def _candidates(
 
 
 def _fit(c: _Candidate, types: list[_Type], classes: list[_Class], cross_zab: bool) -> None:
-    """The vehicle types and escort classes that may drive the candidate as timed."""
+    """The vehicle types and escort classes that may drive the candidate, each with the later
+    starts (shifts within the candidate's slack) at which it can."""
     start, end = c.timing.start, c.timing.end
     wheelchair = any(r.wheelchair for r in c.requests)
-    c.types = [
-        t
-        for t, kind in enumerate(types)
-        if kind.zab == c.zab
-        and kind.depot == c.depot  # the timing holds for tours from its depot
-        and (kind.wheelchair or not wheelchair)
-        and kind.seats >= c.persons + c.low
-        and (cross_zab or all(r.zab == kind.zab for r in c.requests))
-        and any(g[0] <= start and end <= g[1] for g in kind.free)
-    ]
-    c.classes = [
-        k
-        for k, cls in enumerate(classes)
-        if cls.zab == c.zab and cls.shift[0] <= start and end <= cls.shift[1]
-    ]
+    c.types, c.type_shift = [], {}
+    for t, kind in enumerate(types):
+        if not (
+            kind.zab == c.zab
+            and kind.depot == c.depot  # the timing holds for tours from its depot
+            and (kind.wheelchair or not wheelchair)
+            and kind.seats >= c.persons + c.low
+            and (cross_zab or all(r.zab == kind.zab for r in c.requests))
+        ):
+            continue
+        v = kind.vehicles[0]
+        shift = (max(0, v.available_from - start), min(c.slack, v.available_until - end))
+        if any(max(shift[0], g[0] - start) <= min(shift[1], g[1] - end) for g in kind.free):
+            c.types.append(t)
+            c.type_shift[t] = shift
+    c.classes, c.class_shift = [], {}
+    for k, cls in enumerate(classes):
+        shift = (max(0, cls.shift[0] - start), min(c.slack, cls.shift[1] - end))
+        if cls.zab == c.zab and shift[0] <= shift[1]:
+            c.classes.append(k)
+            c.class_shift[k] = shift
 
 
 def _expand(
-    picked: list[tuple[_Candidate, int, dict[int, int]]], types: list[_Type], classes: list[_Class]
+    picked: list[tuple[_Candidate, int, dict[int, int], int]], types: list[_Type], classes: list[_Class]
 ) -> list[Tour]:
-    """Counts to persons: vehicles of a type by earliest free, escorts of a class in id order."""
+    """Counts to persons: vehicles of a type by earliest free, escorts of a class in id order;
+    each tour as much later as the solver shifted it."""
     free_at: dict[int, list[int]] = {t: [-(10**9)] * len(types[t].vehicles) for t in range(len(types))}
     left: dict[int, list[Escort]] = {k: list(cls.members) for k, cls in enumerate(classes)}
     tours = []
-    for c, t, counts in sorted(picked, key=lambda p: (p[0].timing.start, p[0].key)):
+    for c, t, counts, delta in sorted(picked, key=lambda p: (p[0].timing.start + p[3], p[0].key)):
+        start, end = c.timing.start + delta, c.timing.end + delta
         slots = free_at[t]
-        v = next(i for i, end in enumerate(slots) if end <= c.timing.start)
-        slots[v] = c.timing.end
+        v = next(i for i, busy_until in enumerate(slots) if busy_until <= start)
+        slots[v] = end
         members: list[str] = []
         for k, n in counts.items():
             members.extend(e.id for e in left[k][:n])
             del left[k][:n]
         vehicle = types[t].vehicles[v]
-        tours.append(Tour(vehicle.id, tuple(sorted(members)), c.timing.start, c.timing.end, c.timing.stops))
+        timed = Tour(vehicle.id, tuple(sorted(members)), c.timing.start, c.timing.end, c.timing.stops)
+        tours.append(shifted(timed, delta))
     return tours

@@ -183,3 +183,24 @@ def test_with_served_priority_proven_the_floor_takes_fewer_kilometres() -> None:
     floor, optimal = floor_plan(scenario)
     assert optimal and validate(scenario, floor) == []
     assert [t.vehicle for t in floor.tours] == ["E-V1"]
+
+
+def test_a_tour_runs_later_within_its_windows_so_one_vehicle_takes_both_rides() -> None:
+    """Both rides are timed shortest from 06:00; the second's windows reach to 10:00/11:00, so
+    it runs after the first returns. The early escorts' shift ends at 09:00: the later tour
+    must go to the escorts on duty until 13:00."""
+    scenario = tiny_scenario(
+        escorts=tuple(
+            Escort(f"E-E0{i}", "ZAB-E", "m", (), 5 * H, (9 if i < 3 else 13) * H) for i in (1, 2, 3, 4)
+        ),
+        requests=(
+            request("R-early", priority=5),
+            request("R-late", priority=5, pick=(6 * H, 10 * H), drop=(7 * H, 11 * H)),
+        ),
+    )
+    plan, _ = floor_plan(scenario)
+    assert validate(scenario, plan) == []
+    assert by_priority(scenario, plan) == (2, 0, 0, 0, 0)
+    first, second = sorted(plan.tours, key=lambda t: t.start)
+    assert first.vehicle == second.vehicle == "E-V1" and second.start >= first.end
+    assert set(second.escorts) == {"E-E03", "E-E04"}
