@@ -197,12 +197,14 @@ def single_tours(
     hint: int = 0,
     time_limit: float = 5.0,
     seed: int = 0,
+    threads: int | None = None,
 ) -> Singles:
     """The lexicographically best set of tours for `requests`, on what the `fixed` tours leave
     free (their vehicles' time and their escorts): single-request tours, and the routed
     `columns` (tours of several requests) with vehicle and crew chosen anew. Columns given
     first are the greedy hint's first choice; the first `hint` columns are a feasible plan and
-    keep their vehicle and crew in the hint, so the solver starts from that plan."""
+    keep their vehicle and crew in the hint, so the solver starts from that plan. `threads`:
+    CP-SAT's search threads (default `CP_SAT_WORKERS`)."""
     began = time.perf_counter()
     busy_escorts = {e for t in fixed for e in t.escorts}
     types = _types(vehicles, fixed)
@@ -309,7 +311,7 @@ def single_tours(
 
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.2, time_limit - (time.perf_counter() - began))
-    solver.parameters.num_workers = CP_SAT_WORKERS
+    solver.parameters.num_workers = threads or CP_SAT_WORKERS
     solver.parameters.random_seed = seed
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # no time to solve: the greedy choice
@@ -353,7 +355,7 @@ def single_tours(
 
 # two search threads even where two parts are solved at once on two cores: the second thread
 # runs CP-SAT's neighbourhood searches, which find better choices in half the CPU time than the
-# default search alone (bench, issue 17 fourth round: 629 vs 618 served over 20 parts, 4 s each)
+# default search alone (python -m bench.master_threads: 621–630 against 618 served over 20 parts)
 CP_SAT_WORKERS = 2
 SECONDARY_MIN_S = 0.2  # time left after the first solve worth spending on kilometres and crew hours
 SECONDARY_SHARE = 0.5  # of that time at most: the caller may solve again with more columns
