@@ -44,6 +44,11 @@ from planner.travel import TravelMatrix
 
 Interval = tuple[int, int]
 
+# two search threads even where two parts are solved at once on two cores: the second thread
+# runs CP-SAT's neighbourhood searches, which find better choices in half the CPU time than the
+# default search alone (python -m bench.master_threads: 621–630 against 618 served over 20 parts)
+CP_SAT_WORKERS = 2
+
 
 @dataclass(frozen=True, slots=True)
 class Singles:
@@ -101,7 +106,7 @@ class _Candidate:
 
 def _single(r: Request, zab: str, depot: str, timing: Timing) -> _Candidate:
     low, high = crew_bounds(r)
-    candidate = _Candidate(
+    return _Candidate(
         (r,),
         zab,
         depot,
@@ -113,9 +118,8 @@ def _single(r: Request, zab: str, depot: str, timing: Timing) -> _Candidate:
         r.persons,
         r.requires_female_escort,
         r.requires_medical_escort,
+        slack=_slack(timing.stops, {r.id: r}),
     )
-    candidate.slack = _slack(timing.stops, {r.id: r})
-    return candidate
 
 
 def _slack(stops: Sequence[Stop], requests: dict[str, Request]) -> int:
@@ -130,7 +134,7 @@ def _slack(stops: Sequence[Stop], requests: dict[str, Request]) -> int:
     return max(0, min(room, default=0))
 
 
-def shifted(tour: Tour, delta: int) -> Tour:
+def _shifted(tour: Tour, delta: int) -> Tour:
     """The same tour `delta` seconds later."""
     if not delta:
         return tour
@@ -160,7 +164,7 @@ def _of_tour(tour: Tour, vehicle: Vehicle, requests: dict[str, Request]) -> _Can
     low = max(1, low)
     high = max(low, 2 if female and medical else 1)
     timing = Timing(tour.start, tour.end, tour.stops)
-    candidate = _Candidate(
+    return _Candidate(
         tuple(members),
         vehicle.zab,
         vehicle.depot,
@@ -173,9 +177,8 @@ def _of_tour(tour: Tour, vehicle: Vehicle, requests: dict[str, Request]) -> _Can
         female,
         medical,
         tour,
+        slack=_slack(tour.stops, requests),
     )
-    candidate.slack = _slack(tour.stops, requests)
-    return candidate
 
 
 def crew_bounds(request: Request) -> tuple[int, int]:
@@ -197,14 +200,14 @@ def single_tours(
     hint: int = 0,
     time_limit: float = 5.0,
     seed: int = 0,
-    threads: int | None = None,
+    threads: int = CP_SAT_WORKERS,
 ) -> Singles:
     """The lexicographically best set of tours for `requests`, on what the `fixed` tours leave
     free (their vehicles' time and their escorts): single-request tours, and the routed
     `columns` (tours of several requests) with vehicle and crew chosen anew. Columns given
     first are the greedy hint's first choice; the first `hint` columns are a feasible plan and
     keep their vehicle and crew in the hint, so the solver starts from that plan. `threads`:
-    CP-SAT's search threads (default `CP_SAT_WORKERS`)."""
+    CP-SAT's search threads."""
     began = time.perf_counter()
     busy_escorts = {e for t in fixed for e in t.escorts}
     types = _types(vehicles, fixed)
@@ -311,7 +314,7 @@ def single_tours(
 
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.2, time_limit - (time.perf_counter() - began))
-    solver.parameters.num_workers = threads or CP_SAT_WORKERS
+    solver.parameters.num_workers = threads
     solver.parameters.random_seed = seed
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # no time to solve: the greedy choice
@@ -353,10 +356,6 @@ def single_tours(
     return Singles(tuple(tours), status == cp_model.OPTIMAL, time.perf_counter() - began)
 
 
-# two search threads even where two parts are solved at once on two cores: the second thread
-# runs CP-SAT's neighbourhood searches, which find better choices in half the CPU time than the
-# default search alone (python -m bench.master_threads: 621–630 against 618 served over 20 parts)
-CP_SAT_WORKERS = 2
 SECONDARY_MIN_S = 0.2  # time left after the first solve worth spending on kilometres and crew hours
 SECONDARY_SHARE = 0.5  # of that time at most: the caller may solve again with more columns
 MAX_SPAN_S = 10 * 3600  # no tour is longer (Arbeitszeitgesetz): bounds a crew's seconds on one tour
@@ -440,7 +439,7 @@ def _greedy(
             continue
         size = sum(crew.values())
         for t in c.types:
-            if types[t].seats < c.persons + size or not _as_timed(c, types[t], t):
+            if types[t].seats < c.persons + size or not _as_timed(c, types[t]):
                 continue
             points = [start] + [lo for lo, _ in used[t] if start <= lo < end]
             busiest = max(sum(1 for lo, hi in used[t] if lo <= p < hi) for p in points)
@@ -454,10 +453,10 @@ def _greedy(
     return out
 
 
-def _as_timed(c: _Candidate, kind: _Type, t: int) -> bool:
-    """Whether vehicles of the type can run the candidate unshifted (the greedy choice does)."""
-    start, end = c.timing.start, c.timing.end
-    return c.type_shift[t][0] == 0 and any(g[0] <= start and end <= g[1] for g in kind.free)
+def _as_timed(c: _Candidate, kind: _Type) -> bool:
+    """Whether vehicles of the type can run the candidate unshifted (the greedy choice does):
+    a free part of their day (within their hours) holds it."""
+    return any(g[0] <= c.timing.start and c.timing.end <= g[1] for g in kind.free)
 
 
 def _greedy_crew(c: _Candidate, classes: list[_Class], left: list[int], low: int) -> dict[int, int] | None:
@@ -632,5 +631,5 @@ def _expand(
             del left[k][:n]
         vehicle = types[t].vehicles[v]
         timed = Tour(vehicle.id, tuple(sorted(members)), c.timing.start, c.timing.end, c.timing.stops)
-        tours.append(shifted(timed, delta))
+        tours.append(_shifted(timed, delta))
     return tours
