@@ -7,11 +7,13 @@ planner and by a baseline that keeps its first crews and its first routing solut
 search, no crew rounds), so the table shows what search and crew rounds buy. Every plan is
 checked by the independent validator.
 
-Two generator families (`--family`): `demo` (the demo day's staffing) and `mix` (bench.nrw_mix:
+Generator families (`--family`): `demo` (the demo day's staffing) and `mix` (bench.nrw_mix:
 1–5 persons needing 2–4 escorts, a third needing a woman, shifts starting at ten different
-hours; its shares are parameters of `Mix`). Each row also shows the floor (every request alone
-on its own tour, vehicles and escorts chosen by CP-SAT: a valid plan, so no optimum is below
-it), the planner's upper bound per priority (`stats.bound`) and the gap to it.
+hours; its shares are parameters of `Mix`), its fleet sized on escort and vehicle hours;
+`mix-alone` is the same day with the fleet sized on what single tours need (`Mix.sizing`).
+Each row also shows the floor (every request alone on its own tour, vehicles and escorts
+chosen by CP-SAT: a valid plan, so no optimum is below it), the planner's upper bound per
+priority (`stats.bound`) and the gap to it.
 
     python -m bench.nrw_day                       # sizes 100 150 300 1000, ample and tight
     python -m bench.nrw_day --sizes 150 --fleets ample --out bench/results/nrw150.csv
@@ -31,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.nrw_mix import mixed_day
+from bench.nrw_mix import Mix, mixed_day
 from fixtures.demo_day import generate_day
 from planner.bound import served_by_priority
 from planner.diagnose import Fleet, feasible_alone
@@ -45,7 +47,7 @@ from planner.validate import validate
 
 DAY = dt.date(2026, 11, 24)  # a Tuesday
 FLEET_FACTOR = {"ample": 1.5, "demo": 1.0, "tight": 0.6}
-FAMILIES = ("demo", "mix")
+FAMILIES = ("demo", "mix", "mix-alone")
 SOLVERS = ("first-solution", "planner")
 
 
@@ -147,8 +149,9 @@ def _row(
 
 
 def day_of(family: str, size: int, fleet: str, seed: int) -> Scenario:
-    if family == "mix":
-        return mixed_day(DAY, size, FLEET_FACTOR[fleet], seed)
+    if family in ("mix", "mix-alone"):
+        mix = Mix(sizing="alone" if family == "mix-alone" else "hours")
+        return mixed_day(DAY, size, FLEET_FACTOR[fleet], seed, mix)
     scale = max(1.0, size / 40) * FLEET_FACTOR[fleet]
     return generate_day(DAY, requests=size, fleet_scale=scale, seed=seed).scenario
 
@@ -205,7 +208,7 @@ def _rerun(row: Row, scenario: Scenario, plan: Plan, params: SolveParams) -> Row
 def _line(row: Row) -> str:
     share = row.served / row.size
     return (
-        f"{row.family:<4} {row.size:>5} {row.fleet:<6} {row.solver:<15} {row.vehicles:>4}v {row.escorts:>5}e "
+        f"{row.family:<9} {row.size:>5} {row.fleet:<6} {row.solver:<15} {row.vehicles:>4}v {row.escorts:>5}e "
         f"limit {row.time_limit_s:>6.1f}s wall {row.wall_s:>6.1f}s  served {row.served:>4} ({share:6.1%}) "
         f"by priority 5..1 {row.served_by_priority:<16} "
         f"of alone-feasible {row.served_of_alone_feasible}/{row.alone_feasible}  km {row.km:>9.1f}  "
@@ -244,7 +247,7 @@ def ratios(rows: list[Row]) -> list[str]:
         if solver != "planner" or base is None:
             continue
         out.append(
-            f"{family:<4} {size:>5} {fleet:<6} served ×{row.served / max(1, base.served):.3f}  "
+            f"{family:<9} {size:>5} {fleet:<6} served ×{row.served / max(1, base.served):.3f}  "
             f"km ×{row.km / max(1e-9, base.km):.3f}  "
             f"crew-hours ×{row.crew_hours / max(1e-9, base.crew_hours):.3f}"
         )

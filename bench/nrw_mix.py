@@ -3,9 +3,19 @@
 The routes and windows are the demo generator's (real NRW places, flights, hearings,
 hand-overs); what differs is drawn again from a `Mix`: requests of 1–5 persons needing 2–4
 escorts, about a third needing a female escort, some a medical one, and escorts whose shifts
-start at ten different hours. The fleet is sized from what the day needs — escort hours and
-vehicle hours if every request were driven alone — times a factor (1.5 ample, 0.6 tight),
-so neither family's staffing is the yardstick of the other. Every share is a parameter.
+start at ten different hours. The fleet is sized from what the day needs if every request
+were driven alone, times a factor (1.5 ample, 0.6 tight), so neither family's staffing is the
+yardstick of the other. What "needs" counts is `Mix.sizing`:
+
+- `hours`: escort hours and vehicle hours, divided by 7 h per escort and 12 h per vehicle.
+  Every escort rides one tour a day (spec rule 4), so these days have fewer escorts than
+  Σ escorts_required (0.8–0.9× in most ZABs at factor 1.5): the planner must join requests
+  into tours to serve them all, and whether any plan serves them all is not known.
+- `alone`: the escorts and vehicles that serving every request on its own tour takes — Σ
+  escorts_required escorts, and as many vehicles as such tours overlap at their earliest
+  times. At factor 1.5 that is "≥ 1.5× what the day needs" in the sense of issue 17.
+
+Every share is a parameter.
 """
 
 from __future__ import annotations
@@ -40,6 +50,7 @@ class Mix:
     vehicle_hours: tuple[int, int] = (4, 23)
     shift_hours_per_escort: float = 7.0  # escort hours the sizing counts per person on duty
     vehicle_hours_per_vehicle: float = 12.0
+    sizing: str = "hours"  # "hours" or "alone": what the fleet factor multiplies (module doc)
 
 
 def mixed_day(day: dt.date, size: int, factor: float, seed: int, mix: Mix | None = None) -> Scenario:
@@ -54,23 +65,13 @@ def mixed_day(day: dt.date, size: int, factor: float, seed: int, mix: Mix | None
     time_of = {
         (a, b): matrix.seconds[i][j] for i, a in enumerate(matrix.ids) for j, b in enumerate(matrix.ids)
     }
-    escort_s: dict[str, float] = defaultdict(float)
-    vehicle_s: dict[str, float] = defaultdict(float)
-    for r in requests:
-        tour = (
-            time_of[(r.zab, r.pickup.location)]
-            + r.pickup.service_min * 60
-            + time_of[(r.pickup.location, r.dropoff.location)]
-            + r.dropoff.service_min * 60
-            + time_of[(r.dropoff.location, r.zab)]
-        )
-        escort_s[r.zab] += tour * r.escorts_required
-        vehicle_s[r.zab] += tour
+    need = _need_alone(requests, time_of) if mix.sizing == "alone" else _need_in_hours(requests, time_of, mix)
     vehicles: list[Vehicle] = []
     escorts: list[Escort] = []
     for zab in sorted({v.zab for v in base.vehicles}):
-        n_escorts = max(2, math.ceil(factor * escort_s[zab] / (mix.shift_hours_per_escort * H)))
-        n_vehicles = max(1, math.ceil(factor * vehicle_s[zab] / (mix.vehicle_hours_per_vehicle * H)))
+        escorts_needed, vehicles_needed = need.get(zab, (0.0, 0.0))
+        n_escorts = max(2, math.ceil(factor * escorts_needed))
+        n_vehicles = max(1, math.ceil(factor * vehicles_needed))
         for i in range(n_vehicles):
             vehicles.append(
                 Vehicle(
@@ -96,6 +97,50 @@ def mixed_day(day: dt.date, size: int, factor: float, seed: int, mix: Mix | None
                 )
             )
     return dataclasses.replace(base, requests=requests, vehicles=tuple(vehicles), escorts=tuple(escorts))
+
+
+Need = dict[str, tuple[float, float]]  # ZAB → (escorts, vehicles) the day needs
+
+
+def _alone_tour(r: Request, time_of: dict[tuple[str, str], int]) -> tuple[int, int]:
+    """Leaving the ZAB, the request's pickup at its earliest, the direct ride, back: (start, end)."""
+    start = r.pickup.earliest - time_of[(r.zab, r.pickup.location)]
+    length = (
+        time_of[(r.zab, r.pickup.location)]
+        + r.pickup.service_min * 60
+        + time_of[(r.pickup.location, r.dropoff.location)]
+        + r.dropoff.service_min * 60
+        + time_of[(r.dropoff.location, r.zab)]
+    )
+    return start, start + length
+
+
+def _need_in_hours(requests: tuple[Request, ...], time_of: dict[tuple[str, str], int], mix: Mix) -> Need:
+    escort_s: dict[str, float] = defaultdict(float)
+    vehicle_s: dict[str, float] = defaultdict(float)
+    for r in requests:
+        start, end = _alone_tour(r, time_of)
+        escort_s[r.zab] += (end - start) * r.escorts_required
+        vehicle_s[r.zab] += end - start
+    per_escort, per_vehicle = mix.shift_hours_per_escort * H, mix.vehicle_hours_per_vehicle * H
+    return {zab: (escort_s[zab] / per_escort, vehicle_s[zab] / per_vehicle) for zab in escort_s}
+
+
+def _need_alone(requests: tuple[Request, ...], time_of: dict[tuple[str, str], int]) -> Need:
+    escorts: dict[str, float] = defaultdict(float)
+    events: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for r in requests:
+        escorts[r.zab] += r.escorts_required
+        start, end = _alone_tour(r, time_of)
+        events[r.zab] += [(start, 1), (end, -1)]  # an end before a start at the same second
+    need = {}
+    for zab, marks in events.items():
+        load = peak = 0
+        for _, step in sorted(marks):
+            load += step
+            peak = max(peak, load)
+        need[zab] = (escorts[zab], float(peak))
+    return need
 
 
 def _redraw(r: Request, rng: random.Random, mix: Mix) -> Request:
