@@ -31,7 +31,7 @@ is the floor of a whole scenario (committed tours kept as they are).
 from __future__ import annotations
 
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -398,9 +398,12 @@ def _greedy(
     candidates: list[_Candidate], types: list[_Type], classes: list[_Class], first: int, hint: int = 0
 ) -> dict[int, tuple[int, dict[int, int]]]:
     """A first choice (the solver's hint): the `first` candidates (routed tours) in their order,
-    then highest priority first, earliest start, first fit."""
+    then highest priority first, earliest start, first fitting vehicle type; escorts from the
+    classes that fewest candidates can use (each escort rides one tour: a class whose shift
+    covers many tours is kept for those)."""
     used: dict[int, list[Interval]] = defaultdict(list)
     left = [len(k.members) for k in classes]
+    reach = Counter(k for c in candidates for k in c.classes)
     served: set[str] = set()
     out: dict[int, tuple[int, dict[int, int]]] = {}
     order = sorted(
@@ -434,7 +437,7 @@ def _greedy(
             continue
         start, end = c.timing.start, c.timing.end
         low = c.low
-        crew = _greedy_crew(c, classes, left, low)
+        crew = _greedy_crew(c, classes, left, low, reach)
         if crew is None:
             continue
         size = sum(crew.values())
@@ -459,9 +462,14 @@ def _as_timed(c: _Candidate, kind: _Type) -> bool:
     return any(g[0] <= c.timing.start and c.timing.end <= g[1] for g in kind.free)
 
 
-def _greedy_crew(c: _Candidate, classes: list[_Class], left: list[int], low: int) -> dict[int, int] | None:
+def _greedy_crew(
+    c: _Candidate, classes: list[_Class], left: list[int], low: int, reach: Counter[int]
+) -> dict[int, int] | None:
     counts: dict[int, int] = defaultdict(int)
-    avail = {k: left[k] for k in c.classes if left[k] > 0 and c.class_shift[k][0] == 0}
+    fitting = sorted(
+        (k for k in c.classes if left[k] > 0 and c.class_shift[k][0] == 0), key=lambda k: (reach[k], k)
+    )
+    avail = {k: left[k] for k in fitting}
 
     def take(want: Callable[[_Class], bool]) -> bool:
         k = next((k for k in avail if avail[k] > 0 and want(classes[k])), None)

@@ -7,6 +7,7 @@ import dataclasses
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import planner.floor as floor_model
 from planner.bound import upper_bound
 from planner.model import (
     Escort,
@@ -204,3 +205,36 @@ def test_a_tour_runs_later_within_its_windows_so_one_vehicle_takes_both_rides() 
     first, second = sorted(plan.tours, key=lambda t: t.start)
     assert first.vehicle == second.vehicle == "E-V1" and second.start >= first.end
     assert set(second.escorts) == {"E-E03", "E-E04"}
+
+
+def test_the_greedy_hint_keeps_escorts_whose_shift_covers_more_tours_for_those() -> None:
+    """The CP-SAT hint (and its answer when it finds nothing in time): an early ride could take
+    the escorts on a long shift or those on a short one; only the long shift covers the late
+    ride, so the early ride gets the short shift and both are served."""
+    scenario = tiny_scenario(
+        vehicles=(
+            Vehicle("E-V1", "ZAB-E", "ZAB-E", 9, False, 4 * H, 23 * H),
+            Vehicle("E-V2", "ZAB-E", "ZAB-E", 9, False, 4 * H, 23 * H),
+        ),
+        escorts=(
+            Escort("E-E01", "ZAB-E", "m", (), 5 * H, 17 * H),  # listed first: the long shift
+            Escort("E-E02", "ZAB-E", "m", (), 5 * H, 17 * H),
+            Escort("E-E03", "ZAB-E", "m", (), 5 * H, 10 * H),
+            Escort("E-E04", "ZAB-E", "m", (), 5 * H, 10 * H),
+        ),
+        requests=(
+            request("R-early", priority=5),
+            request("R-late", priority=5, pick=(13 * H, 14 * H), drop=(14 * H, 16 * H)),
+        ),
+    )
+    matrix = TravelMatrix(scenario.travel, scenario.locations)
+    types = floor_model._types(scenario.vehicles, [])
+    classes = floor_model._classes(scenario.escorts)
+    candidates = floor_model._candidates(scenario.requests, types, classes, matrix, False)
+    chosen = floor_model._greedy(candidates, types, classes, first=0)
+    crews = {
+        candidates[i].requests[0].id: {e.id for k, n in crew.items() for e in classes[k].members[:n]}
+        for i, (_, crew) in chosen.items()
+    }
+    assert set(crews) == {"R-early", "R-late"}
+    assert crews["R-early"] == {"E-E03", "E-E04"}
