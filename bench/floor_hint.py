@@ -14,22 +14,20 @@ import sys
 from collections import Counter
 
 from bench.nrw_day import FAMILIES, FLEET_FACTOR, day_of
-from planner.floor import _candidates, _classes, _greedy, _types
-from planner.model import Scenario
+from planner.floor import greedy_tours
+from planner.model import Scenario, StopType
+from planner.solve import partition
 from planner.travel import TravelMatrix
 
 
 def hint_by_priority(scenario: Scenario) -> tuple[int, ...]:
     """Requests per priority (5 first) that the greedy hint serves, ZAB by ZAB."""
     matrix = TravelMatrix(scenario.travel, scenario.locations)
+    priority = {r.id: r.priority for r in scenario.requests}
     served: Counter[int] = Counter()
-    for zab in sorted({r.zab for r in scenario.requests}):
-        types = _types([v for v in scenario.vehicles if v.zab == zab], [])
-        classes = _classes([e for e in scenario.escorts if e.zab == zab])
-        requests = [r for r in scenario.requests if r.zab == zab]
-        candidates = _candidates(requests, types, classes, matrix, False)
-        for i in _greedy(candidates, types, classes, first=0):
-            served.update(r.priority for r in candidates[i].requests)
+    for part in partition(scenario):
+        for tour in greedy_tours(part.requests, part.vehicles, part.escorts, matrix, cross_zab=False):
+            served.update(priority[s.request] for s in tour.stops if s.type is StopType.PICKUP and s.request)
     return tuple(served[p] for p in range(5, 0, -1))
 
 

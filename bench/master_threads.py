@@ -19,6 +19,7 @@ from planner.chains import Chains
 from planner.floor import single_tours
 from planner.model import Scenario, StopType
 from planner.pairs import pair_tours
+from planner.solve import partition
 from planner.travel import TravelMatrix
 
 DAYS = (("mix", 150, "ample"), ("mix", 150, "tight"), ("demo", 150, "tight"), ("mix", 300, "ample"))
@@ -27,11 +28,8 @@ DAYS = (("mix", 150, "ample"), ("mix", 150, "tight"), ("demo", 150, "tight"), ("
 def served_per_part(scenario: Scenario, threads: int, seconds: float) -> list[int]:
     matrix = TravelMatrix(scenario.travel, scenario.locations)
     out = []
-    for zab in sorted({r.zab for r in scenario.requests}):
-        requests = [r for r in scenario.requests if r.zab == zab]
-        vehicles = [v for v in scenario.vehicles if v.zab == zab]
-        escorts = [e for e in scenario.escorts if e.zab == zab]
-        args = (requests, vehicles, escorts, matrix)
+    for part in partition(scenario):
+        args = (part.requests, part.vehicles, part.escorts, matrix)
         pairs = pair_tours(*args, cross_zab=False, deadline=time.perf_counter() + 60)
         chains = Chains(*args, cross_zab=False).grow(pairs, time.perf_counter() + 60)
         chosen = single_tours(

@@ -209,20 +209,8 @@ def single_tours(
     keep their vehicle and crew in the hint, so the solver starts from that plan. `threads`:
     CP-SAT's search threads."""
     began = time.perf_counter()
-    busy_escorts = {e for t in fixed for e in t.escorts}
-    types = _types(vehicles, fixed)
-    classes = _classes([e for e in escorts if e.id not in busy_escorts])
-    scope = {r.id: r for r in requests}
-    by_id = {v.id: v for v in vehicles}
-    routed = [
-        _of_tour(t, by_id[t.vehicle], scope)
-        for t in columns
-        if all(s.request in scope for s in t.stops if s.request)
-    ]
-    for c in routed:
-        _fit(c, types, classes, cross_zab)
-    candidates = [c for c in routed if c.types and c.classes] + _candidates(
-        requests, types, classes, matrix, cross_zab
+    types, classes, candidates, routed = _columns(
+        requests, vehicles, escorts, matrix, cross_zab, fixed, columns
     )
     if not candidates:
         return Singles((), True, time.perf_counter() - began)
@@ -300,7 +288,7 @@ def single_tours(
         sum(weight[r.priority] for r in c.requests) * x for c, x in zip(candidates, chosen, strict=True)
     )
     model.maximize(served)
-    greedy = _greedy(candidates, types, classes, first=len(routed), hint=hint)
+    greedy = _greedy(candidates, types, classes, first=routed, hint=hint)
     for i in range(len(candidates)):
         choice = greedy.get(i)
         model.add_hint(chosen[i], choice is not None)
@@ -318,8 +306,7 @@ def single_tours(
     solver.parameters.random_seed = seed
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # no time to solve: the greedy choice
-        hinted = [(candidates[i], t, counts, 0) for i, (t, counts) in sorted(greedy.items())]
-        return Singles(tuple(_expand(hinted, types, classes)), False, time.perf_counter() - began)
+        return Singles(_greedy_plan(candidates, types, classes, greedy), False, time.perf_counter() - began)
 
     def answer() -> list[tuple[_Candidate, int, dict[int, int], int]]:
         return [
@@ -359,6 +346,58 @@ def single_tours(
 SECONDARY_MIN_S = 0.2  # time left after the first solve worth spending on kilometres and crew hours
 SECONDARY_SHARE = 0.5  # of that time at most: the caller may solve again with more columns
 MAX_SPAN_S = 10 * 3600  # no tour is longer (Arbeitszeitgesetz): bounds a crew's seconds on one tour
+
+
+def greedy_tours(
+    requests: Sequence[Request],
+    vehicles: Sequence[Vehicle],
+    escorts: Sequence[Escort],
+    matrix: TravelMatrix,
+    *,
+    cross_zab: bool,
+    fixed: Sequence[Tour] = (),
+) -> tuple[Tour, ...]:
+    """The single tours of `single_tours`'s greedy hint, without CP-SAT (bench.floor_hint)."""
+    types, classes, candidates, _ = _columns(requests, vehicles, escorts, matrix, cross_zab, fixed, ())
+    return _greedy_plan(candidates, types, classes, _greedy(candidates, types, classes, first=0))
+
+
+def _columns(
+    requests: Sequence[Request],
+    vehicles: Sequence[Vehicle],
+    escorts: Sequence[Escort],
+    matrix: TravelMatrix,
+    cross_zab: bool,
+    fixed: Sequence[Tour],
+    columns: Sequence[Tour],
+) -> tuple[list[_Type], list[_Class], list[_Candidate], int]:
+    """Vehicle types and escort classes on what `fixed` leaves free, and the candidates: the
+    routed `columns` that still fit, then single tours. The last value is the number of routed
+    columns given (the greedy's `first`), counting those that no longer fit."""
+    busy_escorts = {e for t in fixed for e in t.escorts}
+    types = _types(vehicles, fixed)
+    classes = _classes([e for e in escorts if e.id not in busy_escorts])
+    scope = {r.id: r for r in requests}
+    by_id = {v.id: v for v in vehicles}
+    routed = [
+        _of_tour(t, by_id[t.vehicle], scope)
+        for t in columns
+        if all(s.request in scope for s in t.stops if s.request)
+    ]
+    for c in routed:
+        _fit(c, types, classes, cross_zab)
+    fitting = [c for c in routed if c.types and c.classes]
+    return types, classes, fitting + _candidates(requests, types, classes, matrix, cross_zab), len(routed)
+
+
+def _greedy_plan(
+    candidates: list[_Candidate],
+    types: list[_Type],
+    classes: list[_Class],
+    greedy: dict[int, tuple[int, dict[int, int]]],
+) -> tuple[Tour, ...]:
+    picked = [(candidates[i], t, counts, 0) for i, (t, counts) in sorted(greedy.items())]
+    return tuple(_expand(picked, types, classes))
 
 
 def _meters(c: _Candidate, matrix: TravelMatrix) -> int:

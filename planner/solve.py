@@ -68,7 +68,7 @@ def solve(scenario: Scenario, params: SolveParams | None = None) -> Plan:
     began = time.perf_counter()
     ensure_valid(scenario)
     scenario = _with_matrix(scenario)
-    parts = _partition(scenario)
+    parts = partition(scenario)
     budget = max(0.5, params.time_limit_s * 0.85 - (time.perf_counter() - began))
     results = _run(parts, params, budget)
     tours = [t for tours, _ in results for t in tours]
@@ -96,7 +96,7 @@ def floor_plan(scenario: Scenario, time_limit_s: float = 10.0, seed: int = 0) ->
     began = time.perf_counter()
     ensure_valid(scenario)
     scenario = _with_matrix(scenario)
-    parts = _partition(scenario)
+    parts = partition(scenario)
     total = sum(len(p.requests) for p in parts) or 1
     tours: list[Tour] = []
     unassigned: list[Unassigned] = []
@@ -140,7 +140,9 @@ def _with_matrix(scenario: Scenario) -> Scenario:
     return dataclasses.replace(scenario, travel=provider.matrix(scenario.locations))
 
 
-def _partition(scenario: Scenario) -> list[Scenario]:
+def partition(scenario: Scenario) -> list[Scenario]:
+    """The independent problems: one per ZAB with requests (its vehicles, escorts and committed
+    tours) in the first pass, the whole scenario with `cross_zab`."""
     if scenario.cross_zab:
         return [scenario]
     zabs = sorted({r.zab for r in scenario.requests} | {v.zab for v in scenario.vehicles})

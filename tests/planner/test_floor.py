@@ -7,8 +7,8 @@ import dataclasses
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import planner.floor as floor_model
 from planner.bound import upper_bound
+from planner.floor import greedy_tours
 from planner.model import (
     Escort,
     LocationKind,
@@ -228,13 +228,7 @@ def test_the_greedy_hint_keeps_escorts_whose_shift_covers_more_tours_for_those()
         ),
     )
     matrix = TravelMatrix(scenario.travel, scenario.locations)
-    types = floor_model._types(scenario.vehicles, [])
-    classes = floor_model._classes(scenario.escorts)
-    candidates = floor_model._candidates(scenario.requests, types, classes, matrix, False)
-    chosen = floor_model._greedy(candidates, types, classes, first=0)
-    crews = {
-        candidates[i].requests[0].id: {e.id for k, n in crew.items() for e in classes[k].members[:n]}
-        for i, (_, crew) in chosen.items()
-    }
+    tours = greedy_tours(scenario.requests, scenario.vehicles, scenario.escorts, matrix, cross_zab=False)
+    crews = {t.stops[0].request: set(t.escorts) for t in tours}
     assert set(crews) == {"R-early", "R-late"}
     assert crews["R-early"] == {"E-E03", "E-E04"}
