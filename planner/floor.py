@@ -48,6 +48,7 @@ Interval = tuple[int, int]
 # runs CP-SAT's neighbourhood searches, which find better choices in half the CPU time than the
 # default search alone (python -m bench.master_threads: 621–630 against 618 served over 20 parts)
 CP_SAT_WORKERS = 2
+GREEDY_ORDERS_UP_TO = 3000  # candidates: beyond, one greedy order only (each takes ~0.1 s there)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,14 +217,7 @@ def single_tours(
         return Singles((), True, time.perf_counter() - began)
 
     model = cp_model.CpModel()
-    counts: dict[int, int] = defaultdict(int)
-    for r in requests:
-        counts[r.priority] += 1
-    weight: dict[int, int] = {}
-    w = 1
-    for p in range(1, 6):
-        weight[p] = w
-        w *= counts[p] + 1
+    weight = _weights(requests)
     chosen: list[cp_model.IntVar] = []
     on_type: list[dict[int, cp_model.IntVar]] = []
     crew: list[dict[int, cp_model.IntVar]] = []
@@ -288,7 +282,7 @@ def single_tours(
         sum(weight[r.priority] for r in c.requests) * x for c, x in zip(candidates, chosen, strict=True)
     )
     model.maximize(served)
-    greedy = _greedy(candidates, types, classes, first=routed, hint=hint)
+    greedy = _best_greedy(candidates, types, classes, weight, first=routed, hint=hint)
     for i in range(len(candidates)):
         choice = greedy.get(i)
         model.add_hint(chosen[i], choice is not None)
@@ -359,7 +353,19 @@ def greedy_tours(
 ) -> tuple[Tour, ...]:
     """The single tours of `single_tours`'s greedy hint, without CP-SAT (bench.floor_hint)."""
     types, classes, candidates, _ = _columns(requests, vehicles, escorts, matrix, cross_zab, fixed, ())
-    return _greedy_plan(candidates, types, classes, _greedy(candidates, types, classes, first=0))
+    choice = _best_greedy(candidates, types, classes, _weights(requests), first=0)
+    return _greedy_plan(candidates, types, classes, choice)
+
+
+def _weights(requests: Sequence[Request]) -> dict[int, int]:
+    """w_p = prod_{q<p} (n_q + 1): one request of priority p outweighs all lower ones together."""
+    counts = Counter(r.priority for r in requests)
+    weight: dict[int, int] = {}
+    w = 1
+    for p in range(1, 6):
+        weight[p] = w
+        w *= counts[p] + 1
+    return weight
 
 
 def _columns(
@@ -433,11 +439,50 @@ def _hint_from(
             model.add_hint(n, solver.value(n))
 
 
-def _greedy(
-    candidates: list[_Candidate], types: list[_Type], classes: list[_Class], first: int, hint: int = 0
+def _best_greedy(
+    candidates: list[_Candidate],
+    types: list[_Type],
+    classes: list[_Class],
+    weight: dict[int, int],
+    first: int,
+    hint: int = 0,
 ) -> dict[int, tuple[int, dict[int, int]]]:
-    """A first choice (the solver's hint): the `first` candidates (routed tours) in their order,
-    then highest priority first, earliest start, first fitting vehicle type; escorts from the
+    """The best by the model's objective of a few greedy choices, each highest priority first
+    and then in another order: earliest start, smallest crew, latest start, shortest tour
+    (python -m bench.floor_hint: no one order is best on every day). Only for single tours
+    (no routed columns given): the master's hint starts from the plan it improves."""
+
+    def value(choice: dict[int, tuple[int, dict[int, int]]]) -> int:
+        return sum(weight[r.priority] for i in choice for r in candidates[i].requests)
+
+    best = _greedy(candidates, types, classes, first, hint)
+    if first or len(candidates) > GREEDY_ORDERS_UP_TO:
+        return best
+    top = [-max(r.priority for r in c.requests) for c in candidates]
+    orders = (
+        lambda i: (top[i], candidates[i].low, candidates[i].timing.start),
+        lambda i: (top[i], -candidates[i].timing.start),
+        lambda i: (top[i], candidates[i].timing.end - candidates[i].timing.start),
+    )
+    for key in orders:
+        order = sorted(range(len(candidates)), key=key)
+        choice = _greedy(candidates, types, classes, first, hint, order=order)
+        if value(choice) > value(best):
+            best = choice
+    return best
+
+
+def _greedy(
+    candidates: list[_Candidate],
+    types: list[_Type],
+    classes: list[_Class],
+    first: int,
+    hint: int = 0,
+    order: Sequence[int] | None = None,
+) -> dict[int, tuple[int, dict[int, int]]]:
+    """A first choice (the solver's hint): the first `hint` candidates with their own vehicle
+    and crew, then the `first` candidates (routed tours) in their order, then highest priority
+    first, earliest start (or the given `order`), first fitting vehicle type; escorts from the
     classes that fewest candidates can use (each escort rides one tour: a class whose shift
     covers many tours is kept for those)."""
     used: dict[int, list[Interval]] = defaultdict(list)
@@ -445,14 +490,15 @@ def _greedy(
     reach = Counter(k for c in candidates for k in c.classes)
     served: set[str] = set()
     out: dict[int, tuple[int, dict[int, int]]] = {}
-    order = sorted(
-        range(len(candidates)),
-        key=lambda i: (
-            i >= first,
-            -max(r.priority for r in candidates[i].requests),
-            candidates[i].timing.start,
-        ),
-    )
+    if order is None:
+        order = sorted(
+            range(len(candidates)),
+            key=lambda i: (
+                i >= first,
+                -max(r.priority for r in candidates[i].requests),
+                candidates[i].timing.start,
+            ),
+        )
     type_of = {v.id: t for t, kind in enumerate(types) for v in kind.vehicles}
     class_of = {e.id: k for k, cls in enumerate(classes) for e in cls.members}
     for i in range(min(hint, len(candidates))):

@@ -207,6 +207,27 @@ def test_a_tour_runs_later_within_its_windows_so_one_vehicle_takes_both_rides() 
     assert set(second.escorts) == {"E-E03", "E-E04"}
 
 
+def test_the_greedy_hint_is_the_best_of_several_orders() -> None:
+    """Earliest start first would give the day's three escorts to the early ride that needs all
+    three; taking the smallest crews first serves the two later rides instead, which is better
+    at the same priority, so the hint serves those two."""
+    scenario = tiny_scenario(
+        vehicles=(
+            Vehicle("E-V1", "ZAB-E", "ZAB-E", 9, False, 4 * H, 23 * H),
+            Vehicle("E-V2", "ZAB-E", "ZAB-E", 9, False, 4 * H, 23 * H),
+        ),
+        escorts=tuple(Escort(f"E-E0{i}", "ZAB-E", "m", (), 5 * H, 20 * H) for i in (1, 2, 3)),
+        requests=(
+            request("R-big", priority=4, escorts_required=3),
+            request("R-a", priority=4, escorts_required=1, pick=(10 * H, 11 * H), drop=(11 * H, 13 * H)),
+            request("R-b", priority=4, escorts_required=1, pick=(12 * H, 13 * H), drop=(13 * H, 15 * H)),
+        ),
+    )
+    matrix = TravelMatrix(scenario.travel, scenario.locations)
+    tours = greedy_tours(scenario.requests, scenario.vehicles, scenario.escorts, matrix, cross_zab=False)
+    assert {t.stops[0].request for t in tours} == {"R-a", "R-b"}
+
+
 def test_the_greedy_hint_keeps_escorts_whose_shift_covers_more_tours_for_those() -> None:
     """The CP-SAT hint (and its answer when it finds nothing in time): an early ride could take
     the escorts on a long shift or those on a short one; only the long shift covers the late
