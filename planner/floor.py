@@ -48,7 +48,7 @@ Interval = tuple[int, int]
 # runs CP-SAT's neighbourhood searches, which find better choices in half the CPU time than the
 # default search alone (python -m bench.master_threads: 621–630 against 618 served over 20 parts)
 CP_SAT_WORKERS = 2
-GREEDY_ORDERS_UP_TO = 3000  # candidates: beyond, one greedy order only (each takes ~0.1 s there)
+GREEDY_ORDERS_UP_TO = 3000  # candidates: beyond, one greedy order only (0.03 s per order at 631)
 
 
 @dataclass(frozen=True, slots=True)
@@ -447,28 +447,27 @@ def _best_greedy(
     first: int,
     hint: int = 0,
 ) -> dict[int, tuple[int, dict[int, int]]]:
-    """The best by the model's objective of a few greedy choices, each highest priority first
-    and then in another order: earliest start, smallest crew, latest start, shortest tour
-    (python -m bench.floor_hint: no one order is best on every day). Only for single tours
-    (no routed columns given): the master's hint starts from the plan it improves."""
-
-    def value(choice: dict[int, tuple[int, dict[int, int]]]) -> int:
-        return sum(weight[r.priority] for i in choice for r in candidates[i].requests)
-
-    best = _greedy(candidates, types, classes, first, hint)
-    if first or len(candidates) > GREEDY_ORDERS_UP_TO:
-        return best
+    """The solver's hint: the `first` candidates (routed tours) in their order, then highest
+    priority first and, among equals, earliest start. For single tours alone (no routed
+    columns) also smallest crew, latest start and shortest tour first, and the best of these
+    by the model's objective (python -m bench.floor_hint: no one order is best on every day);
+    the master's hint starts from the plan it improves."""
     top = [-max(r.priority for r in c.requests) for c in candidates]
-    orders = (
-        lambda i: (top[i], candidates[i].low, candidates[i].timing.start),
-        lambda i: (top[i], -candidates[i].timing.start),
-        lambda i: (top[i], candidates[i].timing.end - candidates[i].timing.start),
-    )
-    for key in orders:
-        order = sorted(range(len(candidates)), key=key)
-        choice = _greedy(candidates, types, classes, first, hint, order=order)
-        if value(choice) > value(best):
-            best = choice
+    then: list[Callable[[_Candidate], int | tuple[int, int]]] = [lambda c: c.timing.start]
+    if not first and len(candidates) <= GREEDY_ORDERS_UP_TO:
+        then += [
+            lambda c: (c.low, c.timing.start),
+            lambda c: -c.timing.start,
+            lambda c: c.timing.end - c.timing.start,
+        ]
+    best: dict[int, tuple[int, dict[int, int]]] = {}
+    best_value = -1
+    for key in then:
+        order = sorted(range(len(candidates)), key=lambda i: (i >= first, top[i], key(candidates[i])))
+        choice = _greedy(candidates, types, classes, order, hint)
+        value = sum(weight[r.priority] for i in choice for r in candidates[i].requests)
+        if value > best_value:
+            best, best_value = choice, value
     return best
 
 
@@ -476,29 +475,18 @@ def _greedy(
     candidates: list[_Candidate],
     types: list[_Type],
     classes: list[_Class],
-    first: int,
+    order: Sequence[int],
     hint: int = 0,
-    order: Sequence[int] | None = None,
 ) -> dict[int, tuple[int, dict[int, int]]]:
-    """A first choice (the solver's hint): the first `hint` candidates with their own vehicle
-    and crew, then the `first` candidates (routed tours) in their order, then highest priority
-    first, earliest start (or the given `order`), first fitting vehicle type; escorts from the
-    classes that fewest candidates can use (each escort rides one tour: a class whose shift
-    covers many tours is kept for those)."""
+    """A first choice: the first `hint` candidates with their own vehicle and crew, then the
+    others in `order`, each on the first fitting vehicle type; escorts from the classes that
+    fewest candidates can use (each escort rides one tour: a class whose shift covers many
+    tours is kept for those)."""
     used: dict[int, list[Interval]] = defaultdict(list)
     left = [len(k.members) for k in classes]
     reach = Counter(k for c in candidates for k in c.classes)
     served: set[str] = set()
     out: dict[int, tuple[int, dict[int, int]]] = {}
-    if order is None:
-        order = sorted(
-            range(len(candidates)),
-            key=lambda i: (
-                i >= first,
-                -max(r.priority for r in candidates[i].requests),
-                candidates[i].timing.start,
-            ),
-        )
     type_of = {v.id: t for t, kind in enumerate(types) for v in kind.vehicles}
     class_of = {e.id: k for k, cls in enumerate(classes) for e in cls.members}
     for i in range(min(hint, len(candidates))):
