@@ -91,8 +91,10 @@ def with_bound(scenario: Scenario, plan: Plan, time_limit_s: float = 2.0) -> Pla
 
 def floor_plan(scenario: Scenario, time_limit_s: float = 10.0, seed: int = 0) -> tuple[Plan, bool]:
     """The floor of the day (every request alone on its own tour, committed tours as they
-    stand, vehicles and escorts chosen by CP-SAT) and whether CP-SAT proved it optimal for
-    that restriction. `solve` never returns a plan lexicographically below its own floor."""
+    stand, vehicles and escorts chosen by CP-SAT) and whether it is proven optimal for that
+    restriction: CP-SAT proved it, or it serves the bound at every level (no plan at all serves
+    more, so no plan of single tours does). `solve` never returns a plan lexicographically below
+    its own floor."""
     began = time.perf_counter()
     ensure_valid(scenario)
     scenario = _with_matrix(scenario)
@@ -112,7 +114,8 @@ def floor_plan(scenario: Scenario, time_limit_s: float = 10.0, seed: int = 0) ->
         served = {s.request for t in part_tours for s in t.stops if s.request}
         tours += part_tours
         unassigned += [solver._explain(r, conflicts) for r in part.requests if r.id not in served]
-    return with_bound(scenario, _assemble(scenario, tours, unassigned, began)), optimal
+    plan = with_bound(scenario, _assemble(scenario, tours, unassigned, began))
+    return plan, optimal or bool(plan.stats.optimal)
 
 
 def retime(scenario: Scenario, locked: LockedTour) -> Tour | None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.bound import upper_bound
-from planner.floor import greedy_tours
+from planner.floor import Singles, greedy_tours, single_tours
 from planner.model import (
     Escort,
     LocationKind,
@@ -138,6 +140,32 @@ def test_the_bound_is_never_below_the_plan_or_the_floor(scenario: Scenario) -> N
     assert all(b >= s for b, s in zip(plan.stats.bound, served, strict=True))
     assert all(b >= s for b, s in zip(plan.stats.bound, by_priority(scenario, floor), strict=True))
     assert plan.stats.optimal == (served == plan.stats.bound)
+
+
+def test_a_floor_at_the_bound_is_proven_even_where_cp_sat_ran_out_of_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """CP-SAT's own proof withheld (as when its time runs out): a floor serving the bound at
+    every level is still proven optimal; one below the bound at some level is not."""
+
+    def unproven(*args: Any, **kwargs: Any) -> Singles:
+        return dataclasses.replace(single_tours(*args, **kwargs), optimal=False)
+
+    monkeypatch.setattr("planner.solve.single_tours", unproven)
+    rides = (request("R-1", priority=5), request("R-2", priority=3))  # same time, two escorts each
+    vehicles = tuple(Vehicle(f"E-V{i}", "ZAB-E", "ZAB-E", 9, False, 4 * H, 23 * H) for i in (1, 2))
+    staff = tuple(Escort(f"E-E0{i}", "ZAB-E", "m", (), 5 * H, 15 * H) for i in (1, 2, 3, 4))
+    everything = tiny_scenario(requests=rides, vehicles=vehicles, escorts=staff)
+    floor, optimal = floor_plan(everything, time_limit_s=2)
+    assert by_priority(everything, floor) == (1, 0, 1, 0, 0) == floor.stats.bound
+    assert optimal
+    # two escorts only: the floor serves one ride; the bound counts each level alone (either
+    # ride is servable), so the bound is not met and nothing is proven
+    both = tiny_scenario(requests=rides, vehicles=vehicles, escorts=staff[:2])
+    floor, optimal = floor_plan(both, time_limit_s=2)
+    assert by_priority(both, floor) == (1, 0, 0, 0, 0)
+    assert floor.stats.bound is not None and floor.stats.bound[2] == 1
+    assert not optimal
 
 
 def test_the_bound_counts_requests_feasible_alone_within_escort_time() -> None:
