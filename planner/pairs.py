@@ -20,7 +20,7 @@ from dataclasses import replace
 
 from planner.diagnose import crew_windows, visits_of
 from planner.model import Escort, Request, Tour, Vehicle
-from planner.schedule import RideLimit, Visit, schedule
+from planner.schedule import MAX_TOUR_S, RideLimit, Visit, schedule, shortest_duration
 from planner.travel import TravelMatrix
 
 NEAR_S = 2 * 3600  # the second request's pickup at most this long after the first's dropoff
@@ -118,10 +118,18 @@ def time_order(
         for r, up in seq
         if up and r.max_ride_min is not None
     ]
-    for lo, hi in windows:
-        window = (max(lo, vehicle.available_from), min(hi, vehicle.available_until))
-        if window[0] >= window[1]:
-            continue
+    spans = [(max(lo, vehicle.available_from), min(hi, vehicle.available_until)) for lo, hi in windows]
+    spans = [(lo, hi) for lo, hi in spans if lo < hi]
+    if len(spans) > 1:
+        # one timing over the hull of the windows first: where it fails, or a window is
+        # shorter than the shortest tour within the hull, no window can hold the tour (most
+        # orders tried cannot be timed at all, and each window costs a full timing)
+        hull = (min(lo for lo, _ in spans), max(hi for _, hi in spans))
+        shortest = shortest_duration(matrix, vehicle.depot, visits, rides, hull)
+        if shortest is None or shortest > MAX_TOUR_S:
+            return None
+        spans = [(lo, hi) for lo, hi in spans if hi - lo >= shortest]
+    for window in spans:
         timing = schedule(matrix, vehicle.depot, visits, rides, window, onboard=onboard)
         if timing is not None:
             return Tour(vehicle.id, (), timing.start, timing.end, timing.stops)

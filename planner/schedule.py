@@ -141,6 +141,20 @@ def schedule(
     return None
 
 
+def shortest_duration(
+    matrix: TravelMatrix,
+    depot: str,
+    visits: Sequence[Visit],
+    rides: Sequence[RideLimit],
+    window: tuple[int, int],
+) -> int | None:
+    """The shortest duration any timing of the tour within `window` can have (None: there is
+    none). A break only adds constraints and a narrower window only tightens them, so no
+    `schedule` within a part of `window` is feasible where this is None, or shorter."""
+    plain = _solve(matrix, depot, visits, rides, window, None)
+    return None if plain is None else plain.duration
+
+
 def _longest_stretch(timing: Timing) -> int:
     """Longest span of work without a break (ArbZG § 4: at most six hours in a row)."""
     longest, since = 0, timing.start
