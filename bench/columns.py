@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import itertools
 import time
 from collections.abc import Callable
 from unittest import mock
@@ -22,9 +21,8 @@ from unittest import mock
 import planner.chains
 import planner.pairs
 from bench.nrw_day import day_of
-from planner.diagnose import visits_of
 from planner.model import Request, Scenario, Tour, Vehicle
-from planner.schedule import RideLimit, schedule
+from planner.pairs import time_order  # the planner's, bound before `build` patches the modules
 from planner.solve import partition
 from planner.travel import TravelMatrix
 
@@ -35,22 +33,12 @@ TimeOrder = Callable[[TravelMatrix, Vehicle, list[tuple[Request, bool]], list[tu
 def every_window(
     matrix: TravelMatrix, vehicle: Vehicle, seq: list[tuple[Request, bool]], windows: list[tuple[int, int]]
 ) -> Tour | None:
-    """`time_order` without the hull check: every window timed in turn, the first that holds
-    the tour wins."""
-    visits = [visits_of(r)[0][0 if up else 1] for r, up in seq]
-    at = {(r.id, up): k for k, (r, up) in enumerate(seq)}
-    rides = [
-        RideLimit(at[(r.id, True)], at[(r.id, False)], r.max_ride_min * 60)
-        for r, up in seq
-        if up and r.max_ride_min is not None
-    ]
-    onboard = list(itertools.accumulate(r.persons if up else -r.persons for r, up in seq))
-    for lo, hi in windows:
-        window = (max(lo, vehicle.available_from), min(hi, vehicle.available_until))
-        if window[0] < window[1]:
-            timing = schedule(matrix, vehicle.depot, visits, rides, window, onboard=onboard)
-            if timing is not None:
-                return Tour(vehicle.id, (), timing.start, timing.end, timing.stops)
+    """`time_order` without the hull check: every window timed in turn (one window at a time,
+    where `time_order` has no hull to check), the first that holds the tour wins."""
+    for window in windows:
+        tour = time_order(matrix, vehicle, seq, [window])
+        if tour is not None:
+            return tour
     return None
 
 
@@ -80,11 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--days",
-        nargs="+",
-        default=["mix:150:ample:1", "mix:150:tight:1", "demo:150:tight:1", "mix:300:ample:1"],
-    )
+    parser.add_argument("--days", nargs="+", default=list(DAYS), help="family:size:fleet:seed")
     args = parser.parse_args(argv)
     same = True
     totals = [0.0] * 4
@@ -92,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         family, size, fleet, seed = day.split(":")
         scenario = day_of(family, int(size), fleet, int(seed))
         n0, h0, p0, c0 = build(scenario, every_window)
-        n1, h1, p1, c1 = build(scenario, planner.pairs.time_order)
+        n1, h1, p1, c1 = build(scenario, time_order)
         same = same and (n0, h0) == (n1, h1)
         totals = [t + x for t, x in zip(totals, (p0, c0, p1, c1), strict=True)]
         print(

@@ -148,9 +148,10 @@ def shortest_duration(
     rides: Sequence[RideLimit],
     window: tuple[int, int],
 ) -> int | None:
-    """The shortest duration any timing of the tour within `window` can have (None: there is
-    none). A break only adds constraints and a narrower window only tightens them, so no
-    `schedule` within a part of `window` is feasible where this is None, or shorter."""
+    """The shortest duration any timing of the tour without a break within `window` can have
+    (None: there is none). A timing with a break, or within a part of `window`, keeps its stops'
+    times valid without the break within `window` and is no shorter, so no `schedule` within a
+    part of `window` exists where this is None, or is shorter than this."""
     plain = _solve(matrix, depot, visits, rides, window, None)
     return None if plain is None else plain.duration
 
