@@ -14,8 +14,9 @@ import itertools
 import logging
 import multiprocessing
 import time
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 
 from planner.bound import served_by_priority, upper_bound
 from planner.build import allowed_vehicles, build_problem
@@ -164,28 +165,65 @@ def partition(scenario: Scenario) -> list[Scenario]:
     return parts
 
 
-def _run(parts: list[Scenario], params: SolveParams, budget: float) -> list[PartResult]:
-    total = sum(len(p.requests) for p in parts) or 1
+def _run(
+    parts: list[Scenario],
+    params: SolveParams,
+    budget: float,
+    solve_part: Callable[[Scenario, SolveParams, float, float], PartResult] | None = None,
+) -> list[PartResult]:
+    """Every part within the budget, largest first, on up to `params.workers` processes. A part
+    gets its share of the worker time still free when it starts (see `_share`), so the time a
+    part leaves over goes to the parts after it instead of idling until the deadline.
+    `solve_part(part, params, limit, deadline)`: `_solve_part`, or a stand-in in tests."""
+    solve_part = solve_part or _solve_part
     workers = max(1, min(params.workers, len(parts)))
-    limits = [min(budget, max(0.5, budget * workers * len(p.requests) / total)) for p in parts]
     deadline = time.time() + budget
-    if workers == 1 or budget < 3.0:
-        share = [budget * len(p.requests) / total for p in parts]
-        return [_solve_part(p, params, max(0.3, s), deadline) for p, s in zip(parts, share, strict=True)]
     order = sorted(range(len(parts)), key=lambda i: -len(parts[i].requests))
     results: list[PartResult | None] = [None] * len(parts)
+    if workers == 1 or budget < 3.0:
+        for n, i in enumerate(order):
+            unstarted = sum(len(parts[j].requests) for j in order[n:])
+            limit = _share(deadline - time.time(), 1, len(parts[i].requests), unstarted, 0.0)
+            results[i] = solve_part(parts[i], params, limit, deadline)
+        return [r for r in results if r is not None]
     # fork: workers inherit the imported solver and need no `__main__` guard in the caller.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    waiting = list(order)
+    running: dict[Future[PartResult], tuple[int, float]] = {}  # future -> (part, end of its share)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {i: pool.submit(_solve_part, parts[i], params, limits[i], deadline) for i in order}
-        for i, future in futures.items():
-            try:
-                results[i] = future.result()
-            except Exception as exc:  # a crashed worker must not lose the day's requests
-                log.exception("part %d failed in its worker", i)
-                results[i] = _fallback(parts[i], type(exc).__name__)
+        while waiting or running:
+            while waiting and len(running) < workers:
+                i = waiting.pop(0)
+                now = time.time()
+                held = sum(max(0.0, end - now) for _, end in running.values())
+                unstarted = len(parts[i].requests) + sum(len(parts[j].requests) for j in waiting)
+                limit = _share(deadline - now, workers, len(parts[i].requests), unstarted, held)
+                try:
+                    running[pool.submit(solve_part, parts[i], params, limit, deadline)] = (i, now + limit)
+                except BrokenProcessPool:  # a worker died: the parts not started yet keep what stands
+                    results[i] = _fallback(parts[i], "BrokenProcessPool")
+            if not running:
+                continue
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                i, _ = running.pop(future)
+                try:
+                    results[i] = future.result()
+                except Exception as exc:  # a crashed worker must not lose the day's requests
+                    log.exception("part %d failed in its worker", i)
+                    results[i] = _fallback(parts[i], type(exc).__name__)
     return [r for r in results if r is not None]
+
+
+def _share(left: float, workers: int, size: int, unstarted: int, held: float) -> float:
+    """A starting part's time: the worker time still free until the deadline (`left` on every
+    worker, less what the running parts' shares still hold) in proportion to its requests
+    among those not started yet, and never past the deadline. The parts started together at
+    the beginning thus get the budget in proportion to their size; a part that ends early
+    passes its rest on to the parts that start after it."""
+    free = max(0.0, workers * left - held)
+    return max(0.3, min(left, free * size / max(1, unstarted)))
 
 
 def _solve_part(part: Scenario, params: SolveParams, time_limit: float, deadline: float) -> PartResult:
@@ -227,6 +265,7 @@ class _Part:
         self.escorts = {e.id: e for e in part.escorts}
         self._fleets: dict[str | None, Fleet] = {}
         self._alone_cache: dict[str, bool] = {}
+        self._pool: list[Tour] = []  # the master's columns, for the room-making after it
 
     def solve(self, params: SolveParams, time_limit: float) -> PartResult:
         """Route with the formed crews; then, while requests that could be served alone are
@@ -399,6 +438,7 @@ class _Part:
         )
         grown = chains.grow(pairs + base, time.perf_counter() + CHAIN_SHARE * left)
         pool = rest + pairs + grown
+        self._pool = pool  # extended in place below
         seen = set(pool)
         # pricing: open requests put into the chosen tours give new columns; solved again from
         # the best plan so far while that adds columns and time is left
@@ -434,13 +474,20 @@ class _Part:
         return best
 
     def _merged(
-        self, tours: list[Tour], missing: Sequence[Request], locked_ids: set[str], deadline: float, seed: int
+        self,
+        tours: list[Tour],
+        missing: Sequence[Request],
+        locked_ids: set[str],
+        deadline: float,
+        seed: int,
     ) -> list[Tour]:
         """`tours` with room made for `missing` requests they leave open, highest priority
         first: a tour at a time (never a committed one, fewest requests first), then two at
         once, gives up vehicle and crew, and the floor's model places the open request and
-        those tours' requests on what is free then; kept where lexicographically better."""
+        those tours' requests on what is free then, alone or in the master's columns of these
+        requests (after the master); kept where lexicographically better."""
         best = list(tours)
+        pooled = [(c, _requests_of(c)) for c in self._pool]
         for r in sorted(missing, key=lambda r: (-r.priority, r.pickup.earliest, r.id)):
             if r.id in {s.request for t in best for s in t.stops} or time.perf_counter() > deadline:
                 continue
@@ -454,7 +501,9 @@ class _Part:
                     break
                 fixed = [t for t in best if t not in group]
                 freed = [self.requests[i] for i in {s.request for t in group for s in t.stops if s.request}]
-                placed = self._singles([r, *freed], fixed, min(ROOM_S, left), seed)
+                scope = {r.id} | {f.id for f in freed}
+                columns = [c for c, ids in pooled if ids <= scope]
+                placed = self._singles([r, *freed], fixed, min(ROOM_S, left), seed, columns=columns)
                 candidate = fixed + list(placed.tours)
                 if self._rank(candidate) > self._rank(best):
                     best = candidate
@@ -647,6 +696,10 @@ class _Round:
 
 def _pickups(tour: Tour) -> int:
     return sum(1 for s in tour.stops if s.type is StopType.PICKUP)
+
+
+def _requests_of(tour: Tour) -> set[str]:
+    return {s.request for s in tour.stops if s.request}
 
 
 def _first_request(tour: Tour) -> str:
