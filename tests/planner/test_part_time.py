@@ -6,6 +6,7 @@ see the shares without solving (and without depending on the machine's speed).""
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import pytest
 
@@ -54,3 +55,15 @@ def test_the_share_is_the_free_worker_time_in_proportion_to_the_requests_not_sta
     assert _share(10.0, 2, 80, 80, 0.0) == pytest.approx(10.0)
     # and never less than a minimum to return a plan in
     assert _share(0.0, 2, 1, 100, 50.0) == pytest.approx(0.3)
+
+
+def _die(part: Scenario, params: SolveParams, limit: float, deadline: float) -> PartResult:
+    os._exit(3)  # a worker process killed mid-part (out of memory, a crash in the solver)
+
+
+def test_a_dead_worker_loses_no_request_of_its_part_or_of_the_parts_not_started() -> None:
+    parts = [_part(name, size) for name, size in SIZES.items()]
+    results = _run(parts, SolveParams(workers=2), BUDGET, _die)
+    listed = [u for tours, unassigned in results for u in unassigned]
+    assert sorted(u.request for u in listed) == sorted(r.id for p in parts for r in p.requests)
+    assert {u.reason for u in listed} == {UnassignedReason.OTHER}
