@@ -12,7 +12,7 @@ import pytest
 
 from planner.model import Scenario, Unassigned, UnassignedReason
 from planner.params import SolveParams
-from planner.solve import PartResult, _run, _share
+from planner.solve import PartResult, _run, _Shares
 from tests.factories import request, tiny_scenario
 
 SIZES = {"large": 50, "middle": 30, "small": 20}
@@ -47,14 +47,19 @@ def test_a_part_that_ends_early_passes_its_time_to_the_parts_after_it(workers: i
     assert limits["small"] > BUDGET * 0.9
 
 
-def test_the_share_is_the_free_worker_time_in_proportion_to_the_requests_not_started() -> None:
-    # two workers, 10 s left, the other worker's part holds 4 s of it: 16 s free, and a part of
-    # 20 of the 80 requests not started gets a quarter of that
-    assert _share(10.0, 2, 20, 80, 4.0) == pytest.approx(4.0)
-    # never past the deadline, however much worker time is free
-    assert _share(10.0, 2, 80, 80, 0.0) == pytest.approx(10.0)
-    # and never less than a minimum to return a plan in
-    assert _share(0.0, 2, 1, 100, 50.0) == pytest.approx(0.3)
+def test_a_part_gets_its_size_share_and_what_parts_before_it_left_unused() -> None:
+    shares = _Shares([50, 30, 20], workers=2, budget=10.0)
+    assert shares.start(50, left=10.0) == pytest.approx(10.0)  # 2 workers x 10 s x 50 %, capped
+    assert shares.start(30, left=10.0) == pytest.approx(6.0)
+    shares.end(6.0, took=2.0)  # ended 4 s early
+    shares.end(10.0, took=12.0)  # ran 2 s past its share: takes nothing from the others
+    assert shares.start(20, left=8.0) == pytest.approx(4.0 + 4.0)
+
+
+def test_a_share_is_never_past_the_deadline_nor_below_a_minimum() -> None:
+    shares = _Shares([80, 20], workers=2, budget=10.0)
+    assert shares.start(80, left=3.0) == pytest.approx(3.0)
+    assert shares.start(20, left=0.0) == pytest.approx(0.3)
 
 
 def _die(part: Scenario, params: SolveParams, limit: float, deadline: float) -> PartResult:
