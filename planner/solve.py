@@ -504,10 +504,10 @@ class _Part:
     ) -> list[Tour]:
         """`tours` with room made for `missing` requests they leave open, highest priority
         first: a tour at a time (never a committed one, fewest requests first), then two at
-        once, gives up vehicle and crew, and the floor's model places the open request and
-        those tours' requests on what is free then, alone or in the master's columns of these
-        requests (after the master); kept where lexicographically better. (Every request still
-        open in each try as well: tried, not kept; bench/RESULTS, issue 17 eighth round.)"""
+        once, gives up vehicle and crew, and the floor's model places the open request, the
+        other `missing` ones still open and those tours' requests on what is free then, alone
+        or in the master's columns of these requests (after the master); kept where
+        lexicographically better."""
         best = list(tours)
         pooled = [(c, _requests_of(c)) for c in self._pool]
         for r in sorted(missing, key=lambda r: (-r.priority, r.pickup.earliest, r.id)):
@@ -523,9 +523,12 @@ class _Part:
                     break
                 fixed = [t for t in best if t not in group]
                 freed = [self.requests[i] for i in sorted({i for t in group for i in _requests_of(t)})]
-                scope = {r.id} | {f.id for f in freed}
+                # every request still open may take what the group frees, not only r
+                on_fixed = {i for t in fixed for i in _requests_of(t)}
+                others = [m for m in missing if m.id != r.id and m.id not in on_fixed and m not in freed]
+                scope = {r.id} | {f.id for f in freed} | {m.id for m in others}
                 columns = [c for c, ids in pooled if ids <= scope]
-                placed = self._singles([r, *freed], fixed, min(ROOM_S, left), seed, columns=columns)
+                placed = self._singles([r, *freed, *others], fixed, min(ROOM_S, left), seed, columns=columns)
                 candidate = fixed + list(placed.tours)
                 if self._rank(candidate) > self._rank(best):
                     best = candidate

@@ -1,4 +1,4 @@
-"""How a day's parts (one per ZAB) share the solve time: `planner.solve._run` and `_share`.
+"""How a day's parts (one per ZAB) share the solve time: `planner.solve._run` and `_Shares`.
 
 A stand-in part solver reports the limit it was given and returns at once, so the tests
 see the shares without solving (and without depending on the machine's speed)."""
