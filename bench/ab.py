@@ -4,7 +4,8 @@ The working tree (or `--new` commit) against `--base` (a commit, checked out in 
 worktree). Each day is drawn once (`bench.nrw_day.day_of`, the working tree's generators),
 written in the exchange format and solved by both versions in their own processes, the
 base first, with the day's time limit of the targets; nothing else should run meanwhile.
-Printed: per day the served counts per priority and the wall time of both, whether the new
+Each version plans with its own `ltrako plan`. Printed: per day the served counts per
+priority and the solve seconds (`stats.solve_seconds`, before the bound) of both, whether the new
 version is lexicographically better (>), worse (<) or equal (=), and the sums. One day's
 counts move by a few requests between runs of the same code (issue 17: ±2 priority-5 requests
 at 150), so read the sums over many days, not one day.
@@ -15,14 +16,14 @@ at 150), so read the sums over many days, not one day.
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from bench.nrw_day import day_of, time_limit_for
-from planner.io import write_scenario
+from planner.bound import served_by_priority
+from planner.io import dump_json, load_json, load_scenario, read_plan, write_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 DAYS = [
@@ -31,30 +32,30 @@ DAYS = [
     for fleet in ("ample", "tight")
     for seed in (1, 2)
 ]
-SOLVE = """
-import json, sys, time
-from planner.bound import served_by_priority
-from planner.io import read_scenario
-from planner.params import SolveParams
-from planner.solve import solve
-scenario = read_scenario(json.loads(open(sys.argv[1], encoding="utf-8").read()))
-began = time.perf_counter()
-plan = solve(scenario, SolveParams(time_limit_s=float(sys.argv[2])))
-print(json.dumps({"served": served_by_priority(scenario, plan), "wall": time.perf_counter() - began}))
-"""
 
 
-def _solve(tree: Path, scenario: Path, limit: float) -> tuple[list[int], float]:
-    done = subprocess.run(
-        [sys.executable, "-c", SOLVE, str(scenario), str(limit)],
+def _solve(tree: Path, scenario: Path, out: Path, limit: float) -> tuple[list[int], float]:
+    """`ltrako plan` of the version in `tree` on the day: served per priority, solve seconds."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cli.main",
+            "plan",
+            str(scenario),
+            "--out",
+            str(out),
+            "--time-limit",
+            str(limit),
+        ],
         cwd=tree,
         env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"},
         capture_output=True,
-        text=True,
         check=True,
     )
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    return list(result["served"]), float(result["wall"])
+    day = load_scenario(scenario)
+    plan = read_plan(load_json(out), timezone=day.timezone)
+    return list(served_by_priority(day, plan)), plan.stats.solve_seconds
 
 
 def _checkout(commit: str, into: Path) -> Path:
@@ -81,8 +82,11 @@ def main(argv: list[str] | None = None) -> int:
             for day in args.days:
                 family, size, fleet, seed = day.split()
                 path = Path(tmp) / "day.json"
-                path.write_text(json.dumps(write_scenario(day_of(family, int(size), fleet, int(seed)))))
-                got = {side: _solve(tree, path, time_limit_for(int(size))) for side, tree in trees.items()}
+                dump_json(write_scenario(day_of(family, int(size), fleet, int(seed))), path)
+                got = {
+                    side: _solve(tree, path, Path(tmp) / f"plan-{side}.json", time_limit_for(int(size)))
+                    for side, tree in trees.items()
+                }
                 (base, base_s), (new, new_s) = got["base"], got["new"]
                 for side, (levels, _) in got.items():
                     sums[side] = [a + b for a, b in zip(sums[side], levels, strict=True)]

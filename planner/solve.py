@@ -180,15 +180,16 @@ def _run(
     deadline = time.time() + budget
     order = sorted(range(len(parts)), key=lambda i: -len(parts[i].requests))
     results: list[PartResult | None] = [None] * len(parts)
-    if workers == 1 or budget < 3.0:
-        shares = _Shares([len(p.requests) for p in parts], 1, budget)
+    if budget < 3.0:
+        workers = 1
+    shares = _Shares([len(p.requests) for p in parts], workers, budget)
+    if workers == 1:
         for i in order:
             began = time.time()
             limit = shares.start(len(parts[i].requests), deadline - began)
             results[i] = solve_part(parts[i], params, limit, deadline)
             shares.end(limit, time.time() - began)
         return [r for r in results if r is not None]
-    shares = _Shares([len(p.requests) for p in parts], workers, budget)
     # fork: workers inherit the imported solver and need no `__main__` guard in the caller.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
@@ -248,8 +249,8 @@ class _Shares:
 
 
 def _solve_part(part: Scenario, params: SolveParams, time_limit: float, deadline: float) -> PartResult:
-    """One part within its share of the time, and never past the common deadline (a part that
-    waited for a free worker gets what is left)."""
+    """One part within its share of the time, and never past the common deadline (the share
+    is set when the part is submitted; its worker may start it a little later)."""
     try:
         return _Part(part).solve(params, max(0.3, min(time_limit, deadline - time.time())))
     except Exception as exc:
@@ -286,7 +287,6 @@ class _Part:
         self.escorts = {e.id: e for e in part.escorts}
         self._fleets: dict[str | None, Fleet] = {}
         self._alone_cache: dict[str, bool] = {}
-        self._pool: list[Tour] = []  # the master's columns, for the room-making after it
 
     def solve(self, params: SolveParams, time_limit: float) -> PartResult:
         """Route with the formed crews; then, while requests that could be served alone are
@@ -374,14 +374,14 @@ class _Part:
             merged = self._merged(tours, missing, locked_ids, until, params.seed)
             tours = max(merged, floor_tours, key=self._rank)
             master_s = max(0.2, polish + reserve * 5 / 6 - time.perf_counter())
-        tours = self._master(tours, history, locked_ids, conflicts, master_s, params.seed)
+        tours, columns = self._master(tours, history, locked_ids, conflicts, master_s, params.seed)
         end = polish + reserve * 5 / 6
         served = {s.request for t in tours for s in t.stops if s.request}
         still_open = [r for r in free if r.id not in served and self._alone(r)]
         if still_open and end - time.perf_counter() > MIN_ROUND_S:
             # time the master left over: the same room-making for every request still open
             before = self._rank(tours)
-            tours = self._merged(tours, still_open, locked_ids, end, params.seed)
+            tours = self._merged(tours, still_open, locked_ids, end, params.seed, columns)
             log.info("room after the master: %s -> %s", before[:5], self._rank(tours)[:5])
         if self._rank(floor_tours) > self._rank(tours):  # never lexicographically below the floor
             tours = floor_tours
@@ -419,10 +419,11 @@ class _Part:
         conflicts: dict[str, str],
         limit: float,
         seed: int,
-    ) -> list[Tour]:
+    ) -> tuple[list[Tour], list[Tour]]:
         """Tours and crews chosen together: the plan's tours, every routed tour of the rounds
         and single-request tours as columns of the CP-SAT model of planner.floor (vehicles by
-        type, escorts by class), committed tours fixed. Kept only if lexicographically better."""
+        type, escorts by class), committed tours fixed. Kept only if lexicographically better.
+        Also returned: the columns it built and was given, for the room-making after it."""
         fixed = [t for t in tours if any(s.request in locked_ids for s in t.stops)]
         on_fixed = {s.request for t in fixed for s in t.stops if s.request}
         scope = [r for r in self.part.requests if r.id not in on_fixed and r.id not in conflicts]
@@ -459,7 +460,6 @@ class _Part:
         )
         grown = chains.grow(pairs + base, time.perf_counter() + CHAIN_SHARE * left)
         pool = rest + pairs + grown
-        self._pool = pool  # extended in place below
         seen = set(pool)
         # pricing: open requests put into the chosen tours give new columns; solved again from
         # the best plan so far while that adds columns and time is left
@@ -492,7 +492,7 @@ class _Part:
             time.perf_counter() - began,
             limit,
         )
-        return best
+        return best, pool
 
     def _merged(
         self,
@@ -501,18 +501,22 @@ class _Part:
         locked_ids: set[str],
         deadline: float,
         seed: int,
+        columns: Sequence[Tour] = (),
     ) -> list[Tour]:
         """`tours` with room made for `missing` requests they leave open, highest priority
         first: a tour at a time (never a committed one, fewest requests first), then two at
         once, gives up vehicle and crew, and the floor's model places the open request, the
         other `missing` ones still open and those tours' requests on what is free then, alone
-        or in the master's columns of these requests (after the master); kept where
+        or in those of `columns` (the master's) made of these requests only; kept where
         lexicographically better."""
         best = list(tours)
-        pooled = [(c, _requests_of(c)) for c in self._pool]
+        pooled = [(c, _requests_of(c)) for c in columns]
         for r in sorted(missing, key=lambda r: (-r.priority, r.pickup.earliest, r.id)):
-            if r.id in {s.request for t in best for s in t.stops} or time.perf_counter() > deadline:
+            served = {i for t in best for i in _requests_of(t)}
+            if r.id in served or time.perf_counter() > deadline:
                 continue
+            # every request still open may take what a group frees, not only r
+            others = [m for m in missing if m.id != r.id and m.id not in served]
             movable = [t for t in best if not any(s.request in locked_ids for s in t.stops)]
             movable.sort(key=lambda t: (_pickups(t), abs(t.start - r.pickup.earliest)))
             groups: list[tuple[Tour, ...]] = [(t,) for t in movable[:ROOM_TRIES]]
@@ -523,12 +527,9 @@ class _Part:
                     break
                 fixed = [t for t in best if t not in group]
                 freed = [self.requests[i] for i in sorted({i for t in group for i in _requests_of(t)})]
-                # every request still open may take what the group frees, not only r
-                on_fixed = {i for t in fixed for i in _requests_of(t)}
-                others = [m for m in missing if m.id != r.id and m.id not in on_fixed and m not in freed]
                 scope = {r.id} | {f.id for f in freed} | {m.id for m in others}
-                columns = [c for c, ids in pooled if ids <= scope]
-                placed = self._singles([r, *freed, *others], fixed, min(ROOM_S, left), seed, columns=columns)
+                fitting = [c for c, ids in pooled if ids <= scope]
+                placed = self._singles([r, *freed, *others], fixed, min(ROOM_S, left), seed, columns=fitting)
                 candidate = fixed + list(placed.tours)
                 if self._rank(candidate) > self._rank(best):
                     best = candidate

@@ -110,7 +110,7 @@ def test_the_master_drives_a_return_with_its_outbound_trip_so_that_a_crew_of_fou
     routed = Tour(vehicle.id, ("E-E02", "E-E04"), timing.start, timing.end, timing.stops)
     singles = single_tours(scenario.requests, scenario.vehicles, escorts, part.matrix, cross_zab=False)
     assert singles.optimal and len(singles.tours) == 1  # alone, each fits; both do not
-    [tour] = part._master([routed], [], set(), {}, 10.0, 0)
+    [tour], _ = part._master([routed], [], set(), {}, 10.0, 0)
     assert {s.request for s in tour.stops if s.type is StopType.PICKUP} == {"R-OUT", "R-BACK"}
     assert len(tour.escorts) == 4 and "E-E01" in tour.escorts
     assert validate(scenario, Plan(scenario.date, (tour,), (), PlanStats(2, 0, 0.0, 0.0))) == []

@@ -27,8 +27,8 @@ def _room_for_b(with_columns: bool) -> set[str]:
     a, b = scenario.requests
     alone = part._singles([a, b], [], 2.0, 0)
     assert {s.request for t in alone.tours for s in t.stops} == {"R-A"}  # single tours: A only
-    if with_columns:
-        part._pool = pair_tours(
+    columns = (
+        pair_tours(
             scenario.requests,
             scenario.vehicles,
             scenario.escorts,
@@ -36,7 +36,10 @@ def _room_for_b(with_columns: bool) -> set[str]:
             cross_zab=False,
             deadline=time.perf_counter() + 5,
         )
-    tours = part._merged(list(alone.tours), [b], set(), time.perf_counter() + 5, 0)
+        if with_columns
+        else []
+    )
+    tours = part._merged(list(alone.tours), [b], set(), time.perf_counter() + 5, 0, columns)
     served = {s.request for t in tours for s in t.stops if s.request}
     left_open = [Unassigned(r.id, UnassignedReason.OTHER) for r in scenario.requests if r.id not in served]
     assert validate(scenario, _assemble(scenario, tours, left_open, time.perf_counter())) == []
